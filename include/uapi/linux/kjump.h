@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * kjump: kexec jump for kernels built without CONFIG_KEXEC_JUMP.
+ *
+ * The only interface between the kjump module and its tools.  All
+ * structures are fixed width, pointers travel as __u64, padding is explicit
+ * and must be zero, and every ioctl argument starts with its own size so
+ * the ABI can grow (the kernel accepts any size >= the first version's and
+ * requires unknown trailing bytes to be zero).  The spec is docs/abi.md.
+ */
+#ifndef _UAPI_LINUX_KJUMP_H
+#define _UAPI_LINUX_KJUMP_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+#define KJUMP_ABI_VERSION	1
+#define KJUMP_DEVICE		"/dev/kjump"
+#define KJUMP_SYSFS_DIR		"/sys/kernel/kjump"
+
+/* Hard limits, checked where input arrives (errno in brackets). */
+#define KJUMP_MAX_SEGMENTS	16		/* nr_segments [E2BIG] */
+#define KJUMP_LOW_LIMIT		0xa0000ULL	/* low part below 640 KiB [EINVAL] */
+#define KJUMP_MAX_REGION	(16ULL << 30)	/* region size [E2BIG] */
+
+/* One piece of B's image, as kexec_load(2) takes it. */
+struct kjump_segment {
+	__u64 buf;		/* user address of the bytes */
+	__u64 bufsz;		/* bytes to copy, <= memsz */
+	__u64 mem;		/* physical destination, page aligned */
+	__u64 memsz;		/* page multiple; the tail past bufsz is zeroed */
+};
+
+/*
+ * The region: the physical RAM B may use.  low_* is the part below 640 KiB
+ * (may be empty), start/size the one contiguous range above it.  Both are
+ * page aligned and must be System RAM of A.
+ */
+struct kjump_region {
+	__u64 low_start;
+	__u64 low_size;
+	__u64 start;
+	__u64 size;
+};
+
+#define KJUMP_LOAD_PRESERVE_CONTEXT	(1U << 0) /* always set; kexec's name */
+#define KJUMP_LOAD_FLAGS_MASK		KJUMP_LOAD_PRESERVE_CONTEXT
+
+struct kjump_load {
+	__u32 size;		/* sizeof(struct kjump_load) */
+	__u32 flags;		/* KJUMP_LOAD_* */
+	__u64 entry;		/* physical entry of B, inside a segment */
+	struct kjump_region region;
+	__u64 segments;		/* user address of struct kjump_segment[] */
+	__u32 nr_segments;
+	__u32 pad;		/* must be zero */
+	__u64 reserved[4];	/* must be zero */
+};
+
+enum kjump_state {
+	KJUMP_STATE_EMPTY = 0,		/* nothing loaded */
+	KJUMP_STATE_LOADED = 1,		/* B loaded, never entered */
+	KJUMP_STATE_JUMPING = 2,	/* a jump is in progress */
+	KJUMP_STATE_SUSPENDED = 3,	/* B ran and jumped back; re-entry known */
+};
+
+/* STATUS flags: why LOAD/JUMP would be refused right now. */
+#define KJUMP_STATUS_LOCKDOWN		(1U << 0) /* kernel lockdown (kexec) */
+#define KJUMP_STATUS_LOAD_DISABLED	(1U << 1) /* kernel.kexec_load_disabled */
+#define KJUMP_STATUS_PEER		(1U << 2) /* this kernel is a B/D: peer set */
+
+/* UNLOAD of a B that ran and waits suspended loses its state: say so. */
+#define KJUMP_UNLOAD_DISCARD		(1U << 0)
+
+struct kjump_status {
+	__u32 size;		/* in: sizeof(struct kjump_status) */
+	__u32 state;		/* enum kjump_state */
+	__u32 flags;		/* KJUMP_STATUS_* */
+	__u32 nr_segments;
+	__u64 entry;		/* B's first entry */
+	__u64 reentry;		/* B's re-entry point, once suspended */
+	struct kjump_region region;
+	__u64 jump_buf_pfn;	/* this kernel's jump buffer */
+	__u64 peer_buf_pfn;	/* the peer's, when this kernel is B or D */
+	__u64 shadow_pages;	/* pages held for the region */
+	__u64 list_pages;	/* indirection list pages */
+	__u64 nr_jumps;		/* completed round trips */
+	__u64 reserved[4];
+};
+
+#define KJUMP_IOC_MAGIC		0xb6
+#define KJUMP_IOC_VERSION	_IOR(KJUMP_IOC_MAGIC, 0, __u32)
+#define KJUMP_IOC_LOAD		_IOW(KJUMP_IOC_MAGIC, 1, struct kjump_load)
+#define KJUMP_IOC_UNLOAD	_IO(KJUMP_IOC_MAGIC, 2)	/* arg: KJUMP_UNLOAD_* */
+#define KJUMP_IOC_STATUS	_IOWR(KJUMP_IOC_MAGIC, 3, struct kjump_status)
+
+/*
+ * The jump buffer: one page of A that tells a peer how to get back into A.
+ * Its page frame number is kexec_jump_buf_pfn.  Layout spec: docs/protocol.md.
+ * checksum is the CRC32 (crc32_le, seed ~0, final xor ~0: zlib's crc32) of
+ * the first 'size' bytes with the checksum field taken as zero; whoever
+ * changes a field (A at load and jump, B/D setting status) recomputes it.
+ */
+#define KJUMP_JUMP_BUF_MAGIC	0x504d554a4a4b4a4bULL	/* "KJKJJUMP" */
+#define KJUMP_JUMP_BUF_VERSION	1
+
+#define KJUMP_ARCH_X86_64	1
+#define KJUMP_ARCH_I386		2
+
+enum kjump_peer_status {
+	KJUMP_PEER_NONE = 0,		/* A jumped; peer has not reported */
+	KJUMP_PEER_RETURNED = 1,	/* B returned after running */
+	KJUMP_PEER_DUMPED = 2,		/* B saved a dump of A */
+	KJUMP_PEER_RESTORED = 3,	/* D wrote A back from an image */
+	KJUMP_PEER_FAILED = 4,		/* the peer failed; A resumes as is */
+};
+
+struct kjump_jump_buf {
+	__u64 magic;
+	__u32 version;
+	__u32 size;		/* sizeof(struct kjump_jump_buf) */
+	__u32 checksum;
+	__u32 arch;		/* KJUMP_ARCH_* */
+	__u32 page_size;
+	__u32 status;		/* enum kjump_peer_status, set by the peer */
+	__u64 entry;		/* A's physical re-entry address */
+	__u64 peer_entry;	/* the peer's re-entry point (its 0(sp)) */
+	struct kjump_region region;
+	__u64 shadow_list;	/* phys of the first indirection page */
+	__u64 region_pages;	/* pages in the region (= shadow pages) */
+	__u64 vmcoreinfo;	/* phys of A's VMCOREINFO ELF note */
+	__u64 vmcoreinfo_size;
+	__u64 control;		/* phys of A's first control page */
+	__u64 nr_jumps;
+	__u64 boot_id[2];	/* A's /proc/sys/kernel/random/boot_id */
+	char release[68];	/* A's utsname release, NUL terminated */
+	__u32 pad;
+	__u64 reserved[8];
+};
+
+/* kexec-style indirection list entries (kexec_core.c's IND_*). */
+#define KJUMP_IND_DESTINATION	0x1
+#define KJUMP_IND_INDIRECTION	0x2
+#define KJUMP_IND_DONE		0x4
+#define KJUMP_IND_SOURCE	0x8
+
+#endif /* _UAPI_LINUX_KJUMP_H */

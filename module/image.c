@@ -1,0 +1,428 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * B's image in A: validation of LOAD, the shadow pages and the kexec-style
+ * indirection list that the stub walks to swap them with the region.
+ *
+ * Every region page gets one shadow page outside the region.  LOAD copies
+ * B's segments into the shadows of their destination pages; at the jump
+ * the stub swaps each region page with its shadow (A's data out, B in) and
+ * on the way back swaps again, so B's state waits in the shadows for the
+ * next entry.  The list therefore says, for every region page in order,
+ * IND_DESTINATION (at the start of each run) and IND_SOURCE shadow.
+ */
+#include <linux/io.h>
+#include <linux/ioport.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+#include "kjump.h"
+
+#define KJUMP_ENTRIES_PER_PAGE	(PAGE_SIZE / sizeof(unsigned long))
+#define KJUMP_CONTROL_ORDER	2	/* stub, stack, CPU state, exception table */
+/* Keep this much available to A beyond what the image takes. */
+#define KJUMP_RESERVE_PAGES	((32UL << 20) >> PAGE_SHIFT)
+
+static bool kjump_in_range(u64 addr, u64 start, u64 size)
+{
+	return size && addr >= start && addr - start < size;
+}
+
+static bool kjump_in_region(const struct kjump_region *r, u64 addr)
+{
+	return kjump_in_range(addr, r->low_start, r->low_size) ||
+	       kjump_in_range(addr, r->start, r->size);
+}
+
+/* Index of the region page at @addr: low part first, then the range. */
+static unsigned long kjump_region_index(const struct kjump_region *r, u64 addr)
+{
+	if (kjump_in_range(addr, r->low_start, r->low_size))
+		return (addr - r->low_start) >> PAGE_SHIFT;
+	return (r->low_size + addr - r->start) >> PAGE_SHIFT;
+}
+
+static bool kjump_in_one_part(const struct kjump_region *r, u64 start, u64 len)
+{
+	u64 last = start + len - 1;
+
+	return (kjump_in_range(start, r->low_start, r->low_size) &&
+		kjump_in_range(last, r->low_start, r->low_size)) ||
+	       (kjump_in_range(start, r->start, r->size) &&
+		kjump_in_range(last, r->start, r->size));
+}
+
+static bool kjump_overlaps(u64 a, u64 alen, u64 b, u64 blen)
+{
+	return alen && blen && a < b + blen && b < a + alen;
+}
+
+static bool kjump_touches_region(const struct kjump_region *r, u64 start, u64 len)
+{
+	return kjump_overlaps(start, len, r->low_start, r->low_size) ||
+	       kjump_overlaps(start, len, r->start, r->size);
+}
+
+static bool kjump_is_ram(u64 start, u64 size)
+{
+	return region_intersects(start, size, IORESOURCE_SYSTEM_RAM,
+				 IORES_DESC_NONE) == REGION_INTERSECTS;
+}
+
+static int kjump_check_region(const struct kjump_region *r)
+{
+	u64 low_end = r->low_start + r->low_size;
+	u64 end = r->start + r->size;
+
+	if (!PAGE_ALIGNED(r->low_start) || !PAGE_ALIGNED(r->low_size) ||
+	    !PAGE_ALIGNED(r->start) || !PAGE_ALIGNED(r->size)) {
+		pr_warn_ratelimited("load: region not page aligned\n");
+		return -EINVAL;
+	}
+	if (!r->size) {
+		pr_warn_ratelimited("load: region size is zero\n");
+		return -EINVAL;
+	}
+	if (r->size > KJUMP_MAX_REGION) {
+		pr_warn_ratelimited("load: region larger than %llu MiB\n",
+				    KJUMP_MAX_REGION >> 20);
+		return -E2BIG;
+	}
+	if (low_end < r->low_start || low_end > KJUMP_LOW_LIMIT) {
+		pr_warn_ratelimited("load: low region must lie below 640 KiB\n");
+		return -EINVAL;
+	}
+	if (end < r->start || r->start < low_end) {
+		pr_warn_ratelimited("load: region range overlaps the low part or wraps\n");
+		return -EINVAL;
+	}
+	/* The stubs reach the region with 32-bit or identity-mapped addresses. */
+	if (IS_ENABLED(CONFIG_X86_32) && end > (1ULL << 32)) {
+		pr_warn_ratelimited("load: region must lie below 4 GiB on i386\n");
+		return -EADDRNOTAVAIL;
+	}
+	if ((r->low_size && !kjump_is_ram(r->low_start, r->low_size)) ||
+	    !kjump_is_ram(r->start, r->size)) {
+		pr_warn_ratelimited("load: region is not all System RAM\n");
+		return -EADDRNOTAVAIL;
+	}
+	return 0;
+}
+
+static int kjump_check_segments(const struct kjump_load *req,
+				const struct kjump_segment *seg)
+{
+	bool entry_ok = false;
+	unsigned int i, j;
+
+	for (i = 0; i < req->nr_segments; i++) {
+		const struct kjump_segment *s = &seg[i];
+		u64 end = s->mem + s->memsz;
+
+		if (!PAGE_ALIGNED(s->mem) || !PAGE_ALIGNED(s->memsz)) {
+			pr_warn_ratelimited("load: segment %u not page aligned\n", i);
+			return -EADDRNOTAVAIL;
+		}
+		if (!s->memsz || s->bufsz > s->memsz || end < s->mem) {
+			pr_warn_ratelimited("load: segment %u has bad sizes\n", i);
+			return -EINVAL;
+		}
+		/* A segment lies wholly in the low part or wholly in the range. */
+		if (!kjump_in_one_part(&req->region, s->mem, s->memsz)) {
+			pr_warn_ratelimited("load: segment %u outside the region\n", i);
+			return -EADDRNOTAVAIL;
+		}
+		for (j = 0; j < i; j++) {
+			if (kjump_overlaps(s->mem, s->memsz, seg[j].mem, seg[j].memsz)) {
+				pr_warn_ratelimited("load: segments %u and %u overlap\n", j, i);
+				return -EINVAL;
+			}
+		}
+		if (kjump_in_range(req->entry, s->mem, s->memsz))
+			entry_ok = true;
+	}
+	if (!entry_ok) {
+		pr_warn_ratelimited("load: entry 0x%llx is in no segment\n", req->entry);
+		return -EADDRNOTAVAIL;
+	}
+	return 0;
+}
+
+/*
+ * Allocate @nr pages outside the region, high orders first.  Blocks that
+ * touch the region are held aside (so the allocator does not hand them
+ * back) and released at the end.
+ */
+static int kjump_alloc_shadows(struct kjump_image *image)
+{
+	unsigned long done = 0, nr = image->region_pages;
+	unsigned int order = KJUMP_MAX_ORDER;
+	LIST_HEAD(held);
+	struct page *page, *tmp;
+	int ret = 0;
+
+	while (done < nr) {
+		unsigned long i, pfn;
+
+		while (order && (1UL << order) > nr - done)
+			order--;
+		page = alloc_pages(GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN |
+				   __GFP_NOMEMALLOC, order);
+		if (!page) {
+			if (order) {
+				order--;
+				continue;
+			}
+			ret = -ENOMEM;
+			break;
+		}
+		split_page(page, order);
+		pfn = page_to_pfn(page);
+		for (i = 0; i < (1UL << order); i++) {
+			if (kjump_in_region(&image->region, PFN_PHYS(pfn + i)))
+				list_add(&pfn_to_page(pfn + i)->lru, &held);
+			else
+				image->shadow_pfn[done++] = pfn + i;
+		}
+		cond_resched();
+	}
+	list_for_each_entry_safe(page, tmp, &held, lru) {
+		list_del(&page->lru);
+		__free_page(page);
+	}
+	return ret;
+}
+
+/* One page outside the region, for the list or control pages. */
+static struct page *kjump_alloc_outside(const struct kjump_region *r,
+					unsigned int order)
+{
+	struct page *page, *tmp, *ret = NULL;
+	LIST_HEAD(held);
+	int tries;
+
+	for (tries = 0; tries < 64; tries++) {
+		page = alloc_pages(GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN, order);
+		if (!page)
+			break;
+		if (!kjump_touches_region(r, page_to_phys(page), PAGE_SIZE << order)) {
+			ret = page;
+			break;
+		}
+		page->private = order;
+		list_add(&page->lru, &held);
+	}
+	list_for_each_entry_safe(page, tmp, &held, lru) {
+		list_del(&page->lru);
+		__free_pages(page, page->private);
+	}
+	return ret;
+}
+
+/* Appends kexec-style entries, chaining list pages as they fill. */
+struct kjump_list_writer {
+	struct kjump_image *image;
+	unsigned long *entries;
+	unsigned long *link;
+	unsigned int slot;
+};
+
+static int kjump_list_put(struct kjump_list_writer *w, unsigned long val)
+{
+	/* The last slot of each page is kept for the link to the next. */
+	if (!w->entries || w->slot == KJUMP_ENTRIES_PER_PAGE - 1) {
+		struct page *p = kjump_alloc_outside(&w->image->region, 0);
+
+		if (!p)
+			return -ENOMEM;
+		list_add_tail(&p->lru, &w->image->list_pages);
+		w->image->nr_list_pages++;
+		*w->link = page_to_phys(p) | KJUMP_IND_INDIRECTION;
+		w->entries = page_address(p);
+		w->slot = 0;
+	}
+	w->entries[w->slot] = val;
+	w->link = &w->entries[++w->slot];
+	return 0;
+}
+
+/*
+ * Build the indirection list: entries are unsigned long, physical, as in
+ * kexec_core.c, so the same walker serves both directions of the swap.
+ */
+static int kjump_build_list(struct kjump_image *image)
+{
+	struct kjump_list_writer w = { .image = image, .link = &image->head };
+	const struct kjump_region *r = &image->region;
+	unsigned long low_pages = r->low_size >> PAGE_SHIFT;
+	unsigned long i;
+	u64 prev = 0;
+	int ret;
+
+	for (i = 0; i < image->region_pages; i++) {
+		u64 dest = i < low_pages ?
+			r->low_start + ((u64)i << PAGE_SHIFT) :
+			r->start + ((u64)(i - low_pages) << PAGE_SHIFT);
+
+		if (i == 0 || dest != prev + PAGE_SIZE) {
+			ret = kjump_list_put(&w, dest | KJUMP_IND_DESTINATION);
+			if (ret)
+				return ret;
+		}
+		ret = kjump_list_put(&w, PFN_PHYS(image->shadow_pfn[i]) |
+				     KJUMP_IND_SOURCE);
+		if (ret)
+			return ret;
+		prev = dest;
+	}
+	return kjump_list_put(&w, KJUMP_IND_DONE);
+}
+
+static int kjump_copy_segments(struct kjump_image *image,
+			       const struct kjump_segment *seg,
+			       unsigned int nr)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++) {
+		const char __user *buf = u64_to_user_ptr(seg[i].buf);
+		u64 off;
+
+		for (off = 0; off < seg[i].memsz; off += PAGE_SIZE) {
+			unsigned long idx = kjump_region_index(&image->region,
+							       seg[i].mem + off);
+			void *dst = page_address(pfn_to_page(image->shadow_pfn[idx]));
+			size_t n = 0;
+
+			if (off < seg[i].bufsz)
+				n = min_t(u64, PAGE_SIZE, seg[i].bufsz - off);
+			if (n && copy_from_user(dst, buf + off, n)) {
+				pr_warn_ratelimited("load: segment %u buffer unreadable\n", i);
+				return -EFAULT;
+			}
+			memset(dst + n, 0, PAGE_SIZE - n);
+			cond_resched();
+		}
+	}
+	return 0;
+}
+
+void kjump_image_free(struct kjump_image *image)
+{
+	struct page *page, *tmp;
+	unsigned long i;
+
+	if (!image)
+		return;
+	if (image->control)
+		__free_pages(image->control, KJUMP_CONTROL_ORDER);
+	list_for_each_entry_safe(page, tmp, &image->list_pages, lru) {
+		list_del(&page->lru);
+		__free_page(page);
+	}
+	if (image->shadow_pfn) {
+		for (i = 0; i < image->region_pages && image->shadow_pfn[i]; i++)
+			__free_page(pfn_to_page(image->shadow_pfn[i]));
+		kvfree(image->shadow_pfn);
+	}
+	kfree(image);
+}
+
+int kjump_image_load(const struct kjump_load *req)
+{
+	struct kjump_segment *seg;
+	struct kjump_image *image;
+	unsigned long need;
+	int ret;
+
+	if (req->flags & ~KJUMP_LOAD_FLAGS_MASK) {
+		pr_warn_ratelimited("load: unknown flags 0x%x\n", req->flags);
+		return -EINVAL;
+	}
+	if (req->pad || memchr_inv(req->reserved, 0, sizeof(req->reserved))) {
+		pr_warn_ratelimited("load: padding or reserved fields not zero\n");
+		return -EINVAL;
+	}
+	if (!req->nr_segments) {
+		pr_warn_ratelimited("load: no segments\n");
+		return -EINVAL;
+	}
+	if (req->nr_segments > KJUMP_MAX_SEGMENTS) {
+		pr_warn_ratelimited("load: %u segments, at most %u\n",
+				    req->nr_segments, KJUMP_MAX_SEGMENTS);
+		return -E2BIG;
+	}
+	ret = kjump_check_region(&req->region);
+	if (ret)
+		return ret;
+
+	seg = memdup_user(u64_to_user_ptr(req->segments),
+			  req->nr_segments * sizeof(*seg));
+	if (IS_ERR(seg)) {
+		pr_warn_ratelimited("load: segment array unreadable\n");
+		return PTR_ERR(seg);
+	}
+	ret = kjump_check_segments(req, seg);
+	if (ret)
+		goto err_seg;
+
+	image = kzalloc(sizeof(*image), GFP_KERNEL);
+	if (!image) {
+		ret = -ENOMEM;
+		goto err_seg;
+	}
+	INIT_LIST_HEAD(&image->list_pages);
+	image->region = req->region;
+	image->region_pages = (req->region.low_size + req->region.size) >> PAGE_SHIFT;
+	image->entry = req->entry;
+	image->nr_segments = req->nr_segments;
+
+	/* Shadows, list pages and some room for A: refuse before allocating. */
+	need = image->region_pages + image->region_pages / (KJUMP_ENTRIES_PER_PAGE - 2) +
+	       KJUMP_RESERVE_PAGES;
+	if (need > si_mem_available()) {
+		pr_warn_ratelimited("load: needs %lu MiB free, %lu MiB available\n",
+				    need >> (20 - PAGE_SHIFT),
+				    si_mem_available() >> (20 - PAGE_SHIFT));
+		ret = -ENOMEM;
+		goto err_image;
+	}
+
+	image->shadow_pfn = kvcalloc(image->region_pages, sizeof(unsigned long),
+				     GFP_KERNEL);
+	if (!image->shadow_pfn) {
+		ret = -ENOMEM;
+		goto err_image;
+	}
+	ret = kjump_alloc_shadows(image);
+	if (ret) {
+		pr_warn_ratelimited("load: out of memory for %lu shadow pages\n",
+				    image->region_pages);
+		goto err_image;
+	}
+	ret = kjump_build_list(image);
+	if (ret)
+		goto err_image;
+	image->control = kjump_alloc_outside(&image->region, KJUMP_CONTROL_ORDER);
+	if (!image->control) {
+		ret = -ENOMEM;
+		goto err_image;
+	}
+	ret = kjump_copy_segments(image, seg, req->nr_segments);
+	if (ret)
+		goto err_image;
+
+	kfree(seg);
+	kjump.image = image;
+	kjump_jump_buf_fill(kjump.jump_buf, image);
+	pr_info("loaded: %u segments, entry 0x%lx, region %lu MiB, %lu list pages\n",
+		image->nr_segments, image->entry,
+		image->region_pages >> (20 - PAGE_SHIFT), image->nr_list_pages);
+	return 0;
+
+err_image:
+	kjump_image_free(image);
+err_seg:
+	kfree(seg);
+	return ret;
+}

@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The jump buffer: one page of this kernel telling a peer how to come back.
+ * Its pfn is kexec_jump_buf_pfn.  Layout and checksum: docs/protocol.md.
+ */
+#include <linux/crc32.h>
+#include <linux/fs.h>
+#include <linux/io.h>
+#include <linux/gfp.h>
+#include <linux/io.h>
+#include <linux/kernel.h>
+#include <linux/utsname.h>
+#include <linux/uuid.h>
+#if __has_include(<linux/vmcore_info.h>)
+#include <linux/vmcore_info.h>	/* 6.9+: VMCOREINFO moved out of crash_core */
+#else
+#include <linux/crash_core.h>
+#endif
+#include "kjump.h"
+
+#define KJUMP_JUMP_BUF_MIN_SIZE	offsetof(struct kjump_jump_buf, reserved)
+
+static u32 kjump_crc(const struct kjump_jump_buf *jb, size_t size)
+{
+	u32 crc;
+
+	crc = crc32_le(~0U, (const u8 *)jb, offsetof(struct kjump_jump_buf, checksum));
+	crc = crc32_le(crc, (const u8 *)"\0\0\0\0", sizeof(jb->checksum));
+	crc = crc32_le(crc, (const u8 *)&jb->arch,
+		       size - offsetof(struct kjump_jump_buf, arch));
+	return ~crc;
+}
+
+void kjump_jump_buf_seal(struct kjump_jump_buf *jb)
+{
+	jb->checksum = kjump_crc(jb, jb->size);
+}
+
+int kjump_jump_buf_check(const struct kjump_jump_buf *jb, size_t avail)
+{
+	if (jb->magic != KJUMP_JUMP_BUF_MAGIC)
+		return -EINVAL;
+	if (jb->version != KJUMP_JUMP_BUF_VERSION)
+		return -EINVAL;
+	if (jb->size < KJUMP_JUMP_BUF_MIN_SIZE || jb->size > avail)
+		return -EINVAL;
+	if (jb->checksum != kjump_crc(jb, jb->size))
+		return -EINVAL;
+	return 0;
+}
+
+/* boot_id lives in a static of random.c: read it the way userspace does. */
+static void kjump_read_boot_id(u64 id[2])
+{
+	char buf[UUID_STRING_LEN + 1] = "";
+	struct file *f;
+	loff_t pos = 0;
+	uuid_t uuid;
+
+	f = filp_open("/proc/sys/kernel/random/boot_id", O_RDONLY, 0);
+	if (IS_ERR(f))
+		return;
+	if (kernel_read(f, buf, UUID_STRING_LEN, &pos) == UUID_STRING_LEN &&
+	    !uuid_parse(buf, &uuid))
+		memcpy(id, &uuid, sizeof(uuid));
+	filp_close(f, NULL);
+}
+
+void kjump_jump_buf_fill(struct kjump_jump_buf *jb,
+			 const struct kjump_image *image)
+{
+	if (image) {
+		jb->region = image->region;
+		jb->region_pages = image->region_pages;
+		jb->shadow_list = image->head & PAGE_MASK;
+		jb->control = page_to_phys(image->control);
+	} else {
+		memset(&jb->region, 0, sizeof(jb->region));
+		jb->region_pages = 0;
+		jb->shadow_list = 0;
+		jb->control = 0;
+	}
+	jb->nr_jumps = kjump.nr_jumps;
+	jb->status = KJUMP_PEER_NONE;
+	kjump_jump_buf_seal(jb);
+}
+
+int kjump_jump_buf_init(void)
+{
+	struct kjump_jump_buf *jb;
+
+	BUILD_BUG_ON(sizeof(*jb) > PAGE_SIZE);
+	/* GFP_KERNEL: lowmem on i386, so the stub can reach it physically. */
+	jb = (void *)get_zeroed_page(GFP_KERNEL);
+	if (!jb)
+		return -ENOMEM;
+	jb->magic = KJUMP_JUMP_BUF_MAGIC;
+	jb->version = KJUMP_JUMP_BUF_VERSION;
+	jb->size = sizeof(*jb);
+	jb->arch = IS_ENABLED(CONFIG_X86_64) ? KJUMP_ARCH_X86_64 : KJUMP_ARCH_I386;
+	jb->page_size = PAGE_SIZE;
+	jb->vmcoreinfo = paddr_vmcoreinfo_note();
+	jb->vmcoreinfo_size = VMCOREINFO_NOTE_SIZE;
+	kjump_read_boot_id(jb->boot_id);
+	strscpy(jb->release, init_utsname()->release, sizeof(jb->release));
+	kjump_jump_buf_fill(jb, NULL);
+	kjump.jump_buf = jb;
+	return 0;
+}
+
+void kjump_jump_buf_uninit(void)
+{
+	free_page((unsigned long)kjump.jump_buf);
+	kjump.jump_buf = NULL;
+}
+
+unsigned long kjump_jump_buf_pfn(void)
+{
+	return PHYS_PFN(virt_to_phys(kjump.jump_buf));
+}
+
+/*
+ * Make this kernel a peer (B or D) of the kernel whose jump buffer is at
+ * @pfn.  That page is not RAM to us (it lies outside our region), so it is
+ * mapped with memremap; anything that is not a valid jump buffer is refused.
+ */
+int kjump_set_peer(unsigned long pfn)
+{
+	struct kjump_jump_buf *jb;
+	phys_addr_t phys = PFN_PHYS(pfn);
+	int ret;
+
+	if (!pfn) {
+		kjump.peer_buf_pfn = 0;
+		return 0;
+	}
+	if (pfn == kjump_jump_buf_pfn() || PFN_PHYS(pfn) >> PAGE_SHIFT != pfn)
+		return -EINVAL;
+	jb = memremap(phys, PAGE_SIZE, MEMREMAP_WB);
+	if (!jb)
+		return -EINVAL;
+	ret = kjump_jump_buf_check(jb, PAGE_SIZE);
+	memunmap(jb);
+	if (ret)
+		return ret;
+	kjump.peer_buf_pfn = pfn;
+	return 0;
+}

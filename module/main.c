@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kjump: kexec jump for kernels built without CONFIG_KEXEC_JUMP.
+ *
+ * The misc device /dev/kjump and its ioctls.  Policy: root with
+ * CAP_SYS_BOOT only (the node is 0600), and LOAD is refused, as
+ * kexec_load(2) is, when the kernel is locked down or
+ * kernel.kexec_load_disabled is set.
+ */
+#include <linux/capability.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/security.h>
+#include <linux/uaccess.h>
+#include "kjump.h"
+
+struct kjump_state_s kjump = {
+	.lock = __MUTEX_INITIALIZER(kjump.lock),
+};
+
+#define KJUMP_LOAD_SIZE_VER0	offsetofend(struct kjump_load, reserved)
+#define KJUMP_STATUS_SIZE_VER0	offsetofend(struct kjump_status, reserved)
+
+/* kexec_load_disabled is not exported (and is data: not in i386's kallsyms). */
+static bool kjump_load_disabled(void)
+{
+	char buf[4] = "";
+	struct file *f;
+	loff_t pos = 0;
+
+	f = filp_open("/proc/sys/kernel/kexec_load_disabled", O_RDONLY, 0);
+	if (IS_ERR(f))
+		return false;	/* no sysctl: kexec_load is not restricted */
+	kernel_read(f, buf, sizeof(buf) - 1, &pos);
+	filp_close(f, NULL);
+	return buf[0] == '1';
+}
+
+u32 kjump_refusals(void)
+{
+	u32 flags = 0;
+
+	if (security_locked_down(LOCKDOWN_KEXEC))
+		flags |= KJUMP_STATUS_LOCKDOWN;
+	if (kjump_load_disabled())
+		flags |= KJUMP_STATUS_LOAD_DISABLED;
+	return flags;
+}
+
+int kjump_may_load(void)
+{
+	u32 why = kjump_refusals();
+
+	if (why & KJUMP_STATUS_LOCKDOWN) {
+		pr_warn_ratelimited("refused: kernel is locked down\n");
+		return -EPERM;
+	}
+	if (why & KJUMP_STATUS_LOAD_DISABLED) {
+		pr_warn_ratelimited("refused: kernel.kexec_load_disabled is set\n");
+		return -EPERM;
+	}
+	return 0;
+}
+
+static int kjump_open(struct inode *inode, struct file *file)
+{
+	if (!capable(CAP_SYS_BOOT))
+		return -EPERM;
+	return 0;
+}
+
+static long kjump_ioctl_load(void __user *arg)
+{
+	struct kjump_load req;
+	u32 size;
+	int ret;
+
+	ret = kjump_may_load();
+	if (ret)
+		return ret;
+	if (get_user(size, (u32 __user *)arg))
+		return -EFAULT;
+	if (size < KJUMP_LOAD_SIZE_VER0) {
+		pr_warn_ratelimited("load: argument size %u too small\n", size);
+		return -EINVAL;
+	}
+	if (size > PAGE_SIZE)
+		return -E2BIG;
+	ret = copy_struct_from_user(&req, sizeof(req), arg, size);
+	if (ret) {
+		if (ret == -E2BIG)
+			pr_warn_ratelimited("load: unknown trailing fields set\n");
+		return ret;
+	}
+
+	mutex_lock(&kjump.lock);
+	if (kjump.state != KJUMP_STATE_EMPTY) {
+		pr_warn_ratelimited("load: an image is already loaded; unload it first\n");
+		ret = -EBUSY;
+	} else {
+		ret = kjump_image_load(&req);
+		if (!ret)
+			kjump.state = KJUMP_STATE_LOADED;
+	}
+	mutex_unlock(&kjump.lock);
+	return ret;
+}
+
+static long kjump_ioctl_unload(unsigned long flags)
+{
+	int ret = 0;
+
+	if (flags & ~(unsigned long)KJUMP_UNLOAD_DISCARD)
+		return -EINVAL;
+	mutex_lock(&kjump.lock);
+	switch (kjump.state) {
+	case KJUMP_STATE_EMPTY:
+		ret = -ENOENT;
+		break;
+	case KJUMP_STATE_JUMPING:
+		ret = -EBUSY;
+		break;
+	case KJUMP_STATE_SUSPENDED:
+		if (!(flags & KJUMP_UNLOAD_DISCARD)) {
+			pr_warn_ratelimited("unload: B is suspended; its state would be lost\n");
+			ret = -EBUSY;
+			break;
+		}
+		fallthrough;
+	case KJUMP_STATE_LOADED:
+		kjump_image_free(kjump.image);
+		kjump.image = NULL;
+		kjump.state = KJUMP_STATE_EMPTY;
+		kjump_jump_buf_fill(kjump.jump_buf, NULL);
+		pr_info("unloaded\n");
+		break;
+	}
+	mutex_unlock(&kjump.lock);
+	return ret;
+}
+
+static long kjump_ioctl_status(void __user *arg)
+{
+	struct kjump_status st;
+	u32 size;
+
+	if (get_user(size, (u32 __user *)arg))
+		return -EFAULT;
+	if (size < KJUMP_STATUS_SIZE_VER0)
+		return -EINVAL;
+
+	memset(&st, 0, sizeof(st));
+	st.size = sizeof(st);
+	mutex_lock(&kjump.lock);
+	st.state = kjump.state;
+	st.flags = kjump_refusals();
+	if (kjump.peer_buf_pfn)
+		st.flags |= KJUMP_STATUS_PEER;
+	st.jump_buf_pfn = kjump_jump_buf_pfn();
+	st.peer_buf_pfn = kjump.peer_buf_pfn;
+	st.nr_jumps = kjump.nr_jumps;
+	if (kjump.image) {
+		st.nr_segments = kjump.image->nr_segments;
+		st.entry = kjump.image->entry;
+		st.reentry = kjump.image->reentry;
+		st.region = kjump.image->region;
+		st.shadow_pages = kjump.image->region_pages;
+		st.list_pages = kjump.image->nr_list_pages;
+	}
+	mutex_unlock(&kjump.lock);
+
+	if (copy_to_user(arg, &st, min_t(size_t, size, sizeof(st))))
+		return -EFAULT;
+	return 0;
+}
+
+static long kjump_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	void __user *uarg = (void __user *)arg;
+
+	/* Capabilities can be dropped after open: check at every call. */
+	if (!capable(CAP_SYS_BOOT))
+		return -EPERM;
+
+	switch (cmd) {
+	case KJUMP_IOC_VERSION:
+		return put_user((u32)KJUMP_ABI_VERSION, (u32 __user *)uarg);
+	case KJUMP_IOC_LOAD:
+		return kjump_ioctl_load(uarg);
+	case KJUMP_IOC_UNLOAD:
+		return kjump_ioctl_unload(arg);
+	case KJUMP_IOC_STATUS:
+		return kjump_ioctl_status(uarg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static const struct file_operations kjump_fops = {
+	.owner		= THIS_MODULE,
+	.open		= kjump_open,
+	.unlocked_ioctl	= kjump_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.llseek		= noop_llseek,
+};
+
+static struct miscdevice kjump_misc = {
+	.minor	= MISC_DYNAMIC_MINOR,
+	.name	= "kjump",
+	.fops	= &kjump_fops,
+	.mode	= 0600,
+};
+
+static int __init kjump_init(void)
+{
+	int ret;
+
+	ret = kjump_symbols_init();
+	if (ret)
+		return ret;
+	ret = kjump_jump_buf_init();
+	if (ret)
+		return ret;
+	ret = kjump_sysfs_init();
+	if (ret)
+		goto err_jump_buf;
+	ret = misc_register(&kjump_misc);
+	if (ret)
+		goto err_sysfs;
+	pr_info("ready: ABI %u, kexec_jump_buf_pfn 0x%lx\n",
+		KJUMP_ABI_VERSION, kjump_jump_buf_pfn());
+	return 0;
+
+err_sysfs:
+	kjump_sysfs_uninit();
+err_jump_buf:
+	kjump_jump_buf_uninit();
+	return ret;
+}
+
+static void __exit kjump_exit(void)
+{
+	misc_deregister(&kjump_misc);
+	kjump_sysfs_uninit();
+	kjump_image_free(kjump.image);
+	kjump.image = NULL;
+	kjump_jump_buf_uninit();
+}
+
+module_init(kjump_init);
+module_exit(kjump_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("kexec jump for kernels built without CONFIG_KEXEC_JUMP");
+MODULE_AUTHOR("kjump developers");
+MODULE_VERSION("0.1.0");

@@ -1,0 +1,106 @@
+#!/bin/bash
+# Install everything kjump's build, demo and tests need, idempotently.
+# Host packages through apt; the three Debian target kernels (images,
+# modules, headers) resolved from the archive at run time and unpacked into
+# the cache ($KJUMP_CACHE, outside the repo). Prints the resolved versions
+# into $KJUMP_CACHE/kernels.env for the other scripts.
+set -euo pipefail
+
+CACHE=${KJUMP_CACHE:-/var/cache/kjump}
+mkdir -p "$CACHE/deb" "$CACHE/kernels"
+log() { echo "setup: $*" >&2; }
+
+[ "$(id -u)" = 0 ] || { echo "setup: must run as root (apt-get, dkms)" >&2; exit 1; }
+
+stamp_apt="$CACHE/.apt-updated"
+if ! dpkg --print-foreign-architectures | grep -qx i386; then
+	dpkg --add-architecture i386
+	rm -f "$stamp_apt"
+fi
+# The i386 security index is sometimes mid-sync; the main archive suffices.
+if [ ! -f "$stamp_apt" ] || [ -n "$(find "$stamp_apt" -mmin +720)" ]; then
+	log "apt-get update"
+	apt-get update -q >"$CACHE/apt-update.log" 2>&1 || \
+		log "apt-get update reported errors (see $CACHE/apt-update.log); going on"
+	touch "$stamp_apt"
+fi
+
+candidate() { apt-cache policy "$1" 2>/dev/null | awk '/Candidate:/ {print $2}'; }
+has_candidate() { local c; c=$(candidate "$1"); [ -n "$c" ] && [ "$c" != "(none)" ]; }
+
+# Resolve the kernel ABIs: Debian drops superseded ones, never hard-code.
+K61=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-6/ {sub("linux-image-","",$2); print $2; exit}')
+K686=$(apt-cache depends linux-image-686-pae:i386 | awk '/Depends: linux-image-6/ {sub("linux-image-","",$2); sub(":i386","",$2); print $2; exit}')
+K612=
+for p in $(apt-cache pkgnames linux-image-6.12. | grep -E '^linux-image-6\.12\.[0-9]+\+deb12-amd64$' | sort -rV); do
+	v=${p#linux-image-}
+	if has_candidate "$p" && has_candidate "linux-headers-$v"; then K612=$v; break; fi
+done
+[ -n "$K61" ] && [ -n "$K686" ] && [ -n "$K612" ] || {
+	echo "setup: could not resolve kernel versions (6.1 '$K61', 6.12 '$K612', 686-pae '$K686')" >&2; exit 1; }
+log "kernels: $K61 $K612 $K686"
+
+pkgs=(build-essential gcc-multilib libc6:i386 libc6-dev-i386 dkms kmod cpio
+      xz-utils zstd busybox-static kexec-tools makedumpfile
+      "linux-headers-$K61" "linux-headers-$K612" file bc)
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	log "apt-get install ${missing[*]}"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" qemu-system-x86 >&2
+fi
+command -v qemu-system-x86_64 >/dev/null || \
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends qemu-system-x86 >&2
+
+# fetch PKG[:ARCH] [VERSION] -> unpacked into DIR
+fetch_unpack() {
+	local pkg=$1 ver=$2 dir=$3 spec deb
+	[ -f "$dir/.done-${pkg//[:\/]/_}" ] && return 0
+	mkdir -p "$dir"
+	spec=$pkg; [ -n "$ver" ] && spec="$pkg=$ver"
+	(cd "$CACHE/deb" && apt-get download -q "$spec" >&2)
+	deb=$(ls -t "$CACHE/deb/${pkg%%:*}_"*.deb | head -1)
+	dpkg-deb -x "$deb" "$dir"
+	touch "$dir/.done-${pkg//[:\/]/_}"
+}
+
+# amd64 kernels: vmlinuz + modules, unpacked.
+for k in "$K61" "$K612"; do
+	fetch_unpack "linux-image-$k" "" "$CACHE/kernels/$k"
+done
+# i386: image, and a private headers+kbuild tree of the exact same version.
+V686=$(candidate "linux-image-$K686:i386")
+fetch_unpack "linux-image-$K686:i386" "$V686" "$CACHE/kernels/$K686"
+hdr="$CACHE/kernels/$K686-headers"
+fetch_unpack "linux-headers-$K686:i386" "$V686" "$hdr"
+fetch_unpack "linux-headers-${K686%-686-pae}-common" "$V686" "$hdr"
+fetch_unpack "linux-kbuild-6.1:i386" "$V686" "$hdr"
+fetch_unpack "busybox-static:i386" "" "$CACHE/busybox-i386"
+# The flavour's Makefile includes the -common tree by absolute path; point
+# it into the private tree (its scripts/tools links are already relative).
+sed -i "s|^include /usr/src/|include $hdr/usr/src/|" "$hdr/usr/src/linux-headers-$K686/Makefile"
+# DKMS finds a kernel tree via /lib/modules/KVER/build.
+mkdir -p "/lib/modules/$K686"
+ln -sfn "$hdr/usr/src/linux-headers-$K686" "/lib/modules/$K686/build"
+
+# kselftest framework: from Debian's linux-source package, a dependency.
+ks="$CACHE/kselftest"
+if [ ! -f "$ks/kselftest_harness.h" ]; then
+	fetch_unpack linux-source-6.1 "" "$CACHE/linux-source-6.1"
+	mkdir -p "$ks"
+	tar -xJf "$CACHE"/linux-source-6.1/usr/src/linux-source-6.1.tar.xz -C "$ks" \
+		--wildcards --strip-components=4 \
+		'linux-source-6.1/tools/testing/selftests/kselftest.h' \
+		'linux-source-6.1/tools/testing/selftests/kselftest_harness.h'
+	rm -rf "$CACHE/linux-source-6.1" "$CACHE"/deb/linux-source-6.1_*.deb
+fi
+
+cat >"$CACHE/kernels.env" <<EOT
+K61=$K61
+K612=$K612
+K686=$K686
+KJUMP_CACHE=$CACHE
+EOT
+log "ready: $CACHE/kernels.env"
