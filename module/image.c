@@ -28,12 +28,6 @@ static bool kjump_in_range(u64 addr, u64 start, u64 size)
 	return size && addr >= start && addr - start < size;
 }
 
-static bool kjump_in_region(const struct kjump_region *r, u64 addr)
-{
-	return kjump_in_range(addr, r->low_start, r->low_size) ||
-	       kjump_in_range(addr, r->start, r->size);
-}
-
 /* Index of the region page at @addr: low part first, then the range. */
 static unsigned long kjump_region_index(const struct kjump_region *r, u64 addr)
 {
@@ -149,79 +143,76 @@ static int kjump_check_segments(const struct kjump_load *req,
 }
 
 /*
- * Allocate @nr pages outside the region, high orders first.  Blocks that
- * touch the region are held aside (so the allocator does not hand them
- * back) and released at the end.
+ * Pages outside the region.  The allocator prefers high addresses, where the
+ * region usually is, so blocks that touch the region are held aside until
+ * the whole LOAD is done (else they would be handed straight back) and
+ * released by kjump_alloc_done().
  */
-static int kjump_alloc_shadows(struct kjump_image *image)
+struct kjump_alloc {
+	const struct kjump_region *region;
+	struct list_head held;
+};
+
+static struct page *kjump_alloc_outside(struct kjump_alloc *a, unsigned int order,
+					gfp_t extra)
+{
+	struct page *page;
+
+	for (;;) {
+		page = alloc_pages(GFP_KERNEL | __GFP_NOWARN | extra, order);
+		if (!page)
+			return NULL;
+		if (!kjump_touches_region(a->region, page_to_phys(page),
+					  PAGE_SIZE << order))
+			return page;
+		set_page_private(page, order);
+		list_add(&page->lru, &a->held);
+		cond_resched();
+	}
+}
+
+static void kjump_alloc_done(struct kjump_alloc *a)
+{
+	struct page *page, *tmp;
+
+	list_for_each_entry_safe(page, tmp, &a->held, lru) {
+		list_del(&page->lru);
+		__free_pages(page, page_private(page));
+	}
+}
+
+/* One shadow page per region page, in the largest blocks available. */
+static int kjump_alloc_shadows(struct kjump_image *image, struct kjump_alloc *a)
 {
 	unsigned long done = 0, nr = image->region_pages;
 	unsigned int order = KJUMP_MAX_ORDER;
-	LIST_HEAD(held);
-	struct page *page, *tmp;
-	int ret = 0;
 
 	while (done < nr) {
+		struct page *page;
 		unsigned long i, pfn;
 
 		while (order && (1UL << order) > nr - done)
 			order--;
-		page = alloc_pages(GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN |
-				   __GFP_NOMEMALLOC, order);
+		page = kjump_alloc_outside(a, order, __GFP_NORETRY | __GFP_NOMEMALLOC);
 		if (!page) {
-			if (order) {
-				order--;
-				continue;
-			}
-			ret = -ENOMEM;
-			break;
+			if (!order)
+				return -ENOMEM;
+			order--;
+			continue;
 		}
+		/* Order-0 pages from here on: freed one by one. */
 		split_page(page, order);
 		pfn = page_to_pfn(page);
-		for (i = 0; i < (1UL << order); i++) {
-			if (kjump_in_region(&image->region, PFN_PHYS(pfn + i)))
-				list_add(&pfn_to_page(pfn + i)->lru, &held);
-			else
-				image->shadow_pfn[done++] = pfn + i;
-		}
-		cond_resched();
+		for (i = 0; i < (1UL << order); i++)
+			image->shadow_pfn[done++] = pfn + i;
 	}
-	list_for_each_entry_safe(page, tmp, &held, lru) {
-		list_del(&page->lru);
-		__free_page(page);
-	}
-	return ret;
-}
-
-/* One page outside the region, for the list or control pages. */
-static struct page *kjump_alloc_outside(const struct kjump_region *r,
-					unsigned int order)
-{
-	struct page *page, *tmp, *ret = NULL;
-	LIST_HEAD(held);
-	int tries;
-
-	for (tries = 0; tries < 64; tries++) {
-		page = alloc_pages(GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN, order);
-		if (!page)
-			break;
-		if (!kjump_touches_region(r, page_to_phys(page), PAGE_SIZE << order)) {
-			ret = page;
-			break;
-		}
-		page->private = order;
-		list_add(&page->lru, &held);
-	}
-	list_for_each_entry_safe(page, tmp, &held, lru) {
-		list_del(&page->lru);
-		__free_pages(page, page->private);
-	}
-	return ret;
+	return 0;
 }
 
 /* Appends kexec-style entries, chaining list pages as they fill. */
 struct kjump_list_writer {
 	struct kjump_image *image;
+	struct kjump_alloc *alloc;
 	unsigned long *entries;
 	unsigned long *link;
 	unsigned int slot;
@@ -231,7 +222,7 @@ static int kjump_list_put(struct kjump_list_writer *w, unsigned long val)
 {
 	/* The last slot of each page is kept for the link to the next. */
 	if (!w->entries || w->slot == KJUMP_ENTRIES_PER_PAGE - 1) {
-		struct page *p = kjump_alloc_outside(&w->image->region, 0);
+		struct page *p = kjump_alloc_outside(w->alloc, 0, __GFP_ZERO);
 
 		if (!p)
 			return -ENOMEM;
@@ -250,9 +241,11 @@ static int kjump_list_put(struct kjump_list_writer *w, unsigned long val)
  * Build the indirection list: entries are unsigned long, physical, as in
  * kexec_core.c, so the same walker serves both directions of the swap.
  */
-static int kjump_build_list(struct kjump_image *image)
+static int kjump_build_list(struct kjump_image *image, struct kjump_alloc *a)
 {
-	struct kjump_list_writer w = { .image = image, .link = &image->head };
+	struct kjump_list_writer w = {
+		.image = image, .alloc = a, .link = &image->head,
+	};
 	const struct kjump_region *r = &image->region;
 	unsigned long low_pages = r->low_size >> PAGE_SHIFT;
 	unsigned long i;
@@ -330,6 +323,7 @@ void kjump_image_free(struct kjump_image *image)
 
 int kjump_image_load(const struct kjump_load *req)
 {
+	struct kjump_alloc alloc = { .held = LIST_HEAD_INIT(alloc.held) };
 	struct kjump_segment *seg;
 	struct kjump_image *image;
 	unsigned long need;
@@ -394,18 +388,20 @@ int kjump_image_load(const struct kjump_load *req)
 		ret = -ENOMEM;
 		goto err_image;
 	}
-	ret = kjump_alloc_shadows(image);
+	alloc.region = &image->region;
+	ret = kjump_alloc_shadows(image, &alloc);
+	if (!ret)
+		ret = kjump_build_list(image, &alloc);
+	if (!ret) {
+		image->control = kjump_alloc_outside(&alloc, KJUMP_CONTROL_ORDER,
+						     __GFP_ZERO);
+		if (!image->control)
+			ret = -ENOMEM;
+	}
+	kjump_alloc_done(&alloc);
 	if (ret) {
 		pr_warn_ratelimited("load: out of memory for %lu shadow pages\n",
 				    image->region_pages);
-		goto err_image;
-	}
-	ret = kjump_build_list(image);
-	if (ret)
-		goto err_image;
-	image->control = kjump_alloc_outside(&image->region, KJUMP_CONTROL_ORDER);
-	if (!image->control) {
-		ret = -ENOMEM;
 		goto err_image;
 	}
 	ret = kjump_copy_segments(image, seg, req->nr_segments);

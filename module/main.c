@@ -254,4 +254,4 @@ module_exit(kjump_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("kexec jump for kernels built without CONFIG_KEXEC_JUMP");
 MODULE_AUTHOR("kjump developers");
-MODULE_VERSION("0.1.0");
+MODULE_VERSION(KJUMP_VERSION);

@@ -1,0 +1,291 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers for kjump_test.c that know nothing of the test harness: small
+ * file I/O, /proc/meminfo, /proc/iomem region picking, /dev/kmsg, module
+ * load and unload.  All return -1 (errno set) or a negative value on
+ * failure so the tests can tell "environment lacks it" from a module bug.
+ */
+#ifndef KJUMP_TEST_UTIL_H
+#define KJUMP_TEST_UTIL_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define KIB			(1ULL << 10)
+#define MIB			(1ULL << 20)
+#define GIB			(1ULL << 30)
+#define PAGE			4096ULL
+#define ROUND_UP(x, a)		(((x) + (a) - 1) / (a) * (a))
+#define ROUND_DOWN(x, a)	((x) / (a) * (a))
+
+/* Read a whole small file (sysfs, procfs) into buf, NUL terminated. */
+static inline ssize_t read_file(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, len - 1);
+	if (n >= 0)
+		buf[n] = '\0';
+	close(fd);
+	return n;
+}
+
+/* One write(2), so the caller sees the errno of the store method itself. */
+static inline ssize_t write_file(const char *path, const char *str)
+{
+	ssize_t n;
+	int fd, err;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = write(fd, str, strlen(str));
+	err = errno;
+	close(fd);
+	errno = err;
+	return n;
+}
+
+static inline int read_u64(const char *path, uint64_t *val)
+{
+	char buf[64], *end;
+
+	if (read_file(path, buf, sizeof(buf)) <= 0)
+		return -1;
+	errno = 0;
+	*val = strtoull(buf, &end, 0);
+	if (errno || end == buf || (*end && *end != '\n')) {
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
+/* A /proc/meminfo field in bytes, or -1. */
+static inline int64_t meminfo(const char *field)
+{
+	char line[256];
+	size_t flen = strlen(field);
+	long long kb = -1;
+	FILE *f;
+
+	f = fopen("/proc/meminfo", "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, field, flen) && line[flen] == ':') {
+			kb = strtoll(line + flen + 1, NULL, 10);
+			break;
+		}
+	}
+	fclose(f);
+	return kb < 0 ? -1 : kb * 1024;
+}
+
+/* Freed page cache and slab would otherwise hide or fake a leak. */
+static inline void drop_caches(void)
+{
+	sync();
+	write_file("/proc/sys/vm/drop_caches", "3");
+}
+
+/* A top-level "System RAM" range of /proc/iomem, end exclusive. */
+struct ram_range {
+	uint64_t start;
+	uint64_t end;
+};
+
+#define MAX_RAM_RANGES	64
+
+/* Top-level System RAM ranges; 0 if none (e.g. addresses hidden). */
+static inline int iomem_ram(struct ram_range *r, int max)
+{
+	char line[256], name[128];
+	uint64_t s, e;
+	int n = 0;
+	FILE *f;
+
+	f = fopen("/proc/iomem", "re");
+	if (!f)
+		return -1;
+	while (n < max && fgets(line, sizeof(line), f)) {
+		if (line[0] == ' ')	/* nested resources are not ranges */
+			continue;
+		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " : %127[^\n]",
+			   &s, &e, name) != 3)
+			continue;
+		if (strcmp(name, "System RAM") || e <= s)
+			continue;
+		r[n].start = s;
+		r[n].end = e + 1;
+		n++;
+	}
+	fclose(f);
+	return n;
+}
+
+/* Is [start, end) wholly inside one System RAM range? */
+static inline bool iomem_is_ram(const struct ram_range *r, int n,
+				uint64_t start, uint64_t end)
+{
+	for (int i = 0; i < n; i++)
+		if (start >= r[i].start && end <= r[i].end)
+			return true;
+	return false;
+}
+
+/* Does [start, end) touch any System RAM range? */
+static inline bool iomem_touches_ram(const struct ram_range *r, int n,
+				     uint64_t start, uint64_t end)
+{
+	for (int i = 0; i < n; i++)
+		if (start < r[i].end && r[i].start < end)
+			return true;
+	return false;
+}
+
+/* The page-rounded part of the System RAM range starting below 640 KiB. */
+static inline void pick_low(const struct ram_range *r, int n,
+			    uint64_t limit, uint64_t *start, uint64_t *size)
+{
+	*start = *size = 0;
+	for (int i = 0; i < n; i++) {
+		uint64_t s = ROUND_UP(r[i].start, PAGE);
+		uint64_t e = ROUND_DOWN(r[i].end, PAGE);
+
+		if (r[i].start >= limit)
+			continue;
+		if (e > limit)
+			e = limit;
+		if (e > s) {
+			*start = s;
+			*size = e - s;
+			return;
+		}
+	}
+}
+
+/* The largest System RAM range below 4 GiB, 2 MiB aligned inwards. */
+static inline int pick_largest_low4g(const struct ram_range *r, int n,
+				     uint64_t *start, uint64_t *end)
+{
+	uint64_t best = 0;
+
+	for (int i = 0; i < n; i++) {
+		uint64_t s = ROUND_UP(r[i].start, 2 * MIB);
+		uint64_t e = r[i].end < 4 * GIB ? r[i].end : 4 * GIB;
+
+		e = ROUND_DOWN(e, 2 * MIB);
+		if (e > s && e - s > best) {
+			best = e - s;
+			*start = s;
+			*end = e;
+		}
+	}
+	return best ? 0 : -1;
+}
+
+/*
+ * /dev/kmsg, non-blocking.  kmsg_open(true) starts at the end of the log,
+ * to see only what the next steps print; false reads from the oldest
+ * record still in the buffer.
+ */
+static inline int kmsg_open(bool at_end)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd >= 0 && at_end)
+		lseek(fd, 0, SEEK_END);
+	return fd;
+}
+
+/*
+ * The next record's text in buf (prefix and continuation lines cut), 1 if
+ * one was read, 0 at the end of the log, -1 on error.
+ */
+static inline int kmsg_next(int fd, char *buf, size_t len)
+{
+	for (;;) {
+		ssize_t n = read(fd, buf, len - 1);
+		char *text, *nl;
+
+		if (n < 0 && errno == EPIPE)	/* overwritten: skip on */
+			continue;
+		if (n < 0)
+			return errno == EAGAIN ? 0 : -1;
+		buf[n] = '\0';
+		text = strchr(buf, ';');
+		if (!text)
+			continue;
+		text++;
+		nl = strchr(text, '\n');
+		if (nl)
+			*nl = '\0';
+		memmove(buf, text, strlen(text) + 1);
+		return 1;
+	}
+}
+
+/* Does any record from fd's position on contain needle? */
+static inline bool kmsg_contains(int fd, const char *needle)
+{
+	char rec[2048];
+
+	while (kmsg_next(fd, rec, sizeof(rec)) > 0)
+		if (strstr(rec, needle))
+			return true;
+	return false;
+}
+
+static inline bool module_present(void)
+{
+	return access("/sys/module/kjump", F_OK) == 0;
+}
+
+/* rmmod without the tool: fails (EWOULDBLOCK) while a file holds it. */
+static inline int module_remove(void)
+{
+	return syscall(SYS_delete_module, "kjump", O_NONBLOCK);
+}
+
+static inline bool have_modprobe(void)
+{
+	return system("command -v modprobe >/dev/null 2>&1") == 0;
+}
+
+/*
+ * Run a command, its output prefixed "# " so the TAP stream stays valid;
+ * returns its exit status, or -1 if it could not be run.
+ */
+static inline int run_cmd(const char *cmd)
+{
+	char line[512], full[512];
+	FILE *p;
+	int st;
+
+	snprintf(full, sizeof(full), "%s 2>&1", cmd);
+	fflush(stdout);
+	p = popen(full, "r");
+	if (!p)
+		return -1;
+	while (fgets(line, sizeof(line), p))
+		printf("#   | %s%s", line, strchr(line, '\n') ? "" : "\n");
+	st = pclose(p);
+	if (st == -1 || !WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st);
+}
+
+#endif /* KJUMP_TEST_UTIL_H */

@@ -1,0 +1,58 @@
+#!/bin/bash
+# boot.sh TARGET [SCENARIO]: build the guest for TARGET, boot it under QEMU
+# (TCG, 2 CPUs, 1 GiB) and collect its TAP from the result channel.
+# Prints the TAP, then "TARGET: N passed, N failed, N skipped".  The
+# console log of a failed or timed-out boot is kept in build/logs/.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+. "$here/targets.sh"
+target=$1
+scenario=${2:-basic}
+kj_target "$target" || exit 2
+build=$top/build/$target
+logs=$top/build/logs
+mkdir -p "$build/tests" "$logs"
+KJ_TIMEOUT=${KJ_TIMEOUT:-600}
+KJ_MEM=${KJ_MEM:-1G}
+
+set -e
+make -s -C "$top/userspace" O="$build" ARCH_CFLAGS="$ARCH_CFLAGS" STATIC=1 >&2
+make -s -C "$top/selftests" O="$build/tests" ARCH_CFLAGS="$ARCH_CFLAGS" >&2
+initrd=$build/initramfs-$scenario.cpio.gz
+"$here/mkinitramfs.sh" "$target" "$initrd" "${KJ_EXTRA_ROOT:-}"
+set +e
+
+tap=$logs/$target-$scenario.tap
+console=$logs/$target-$scenario.console
+rm -f "$tap" "$console"
+start=$(date +%s)
+timeout --foreground -k 10 "$KJ_TIMEOUT" "$QEMU" -accel tcg -smp 2 -m "$KJ_MEM" \
+	${KJ_CPU:+-cpu "$KJ_CPU"} \
+	-display none -monitor none -no-reboot \
+	-kernel "$KROOT/boot/vmlinuz-$KVER" -initrd "$initrd" \
+	-append "console=ttyS0,115200 panic=-1 kjtest=$scenario ${KJ_APPEND:-}" \
+	-serial "file:$console" -serial "file:$tap" \
+	${KJ_QEMU_ARGS:-} </dev/null
+rc=$?
+secs=$(($(date +%s) - start))
+
+pass=0 fail=0 skip=0
+if [ -f "$tap" ]; then
+	tr -d '\r' <"$tap" >"$tap.tmp" && mv "$tap.tmp" "$tap"
+	sed 's/^/    /' "$tap"
+	pass=$(grep -E '^ok ' "$tap" | grep -vc '# SKIP')
+	skip=$(grep -E '^ok ' "$tap" | grep -c '# SKIP')
+	fail=$(grep -cE '^not ok ' "$tap")
+fi
+if ! grep -q '^KJUMP-DONE' "$tap" 2>/dev/null; then
+	fail=$((fail + 1))
+	echo "not ok - $target/$scenario: guest did not finish (qemu exit $rc after ${secs}s); console: $console"
+	tail -n 40 "$console" 2>/dev/null | sed 's/^/    # /'
+elif [ "$fail" -gt 0 ]; then
+	echo "# $target/$scenario: failures; console kept at $console"
+else
+	rm -f "$console.kept"
+fi
+echo "$target/$scenario: $pass passed, $fail failed, $skip skipped (${secs}s)"
+[ "$fail" -eq 0 ]

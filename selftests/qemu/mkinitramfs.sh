@@ -1,0 +1,62 @@
+#!/bin/bash
+# mkinitramfs.sh TARGET OUT.cpio.gz [EXTRA_DIR]
+# The test guest's initramfs: busybox, the DKMS-built kjump.ko under
+# /lib/modules/KVER/updates/dkms (depmod runs in the guest), the distro
+# modules the tests need (from the unpacked Debian package, decompressed so
+# busybox modprobe loads them), kjumpctl and the in-guest tests.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+. "$here/targets.sh"
+kj_target "$1"
+out=$2
+extra=${3:-}
+build=$top/build/$1
+
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,tmp,root,usr/bin,usr/lib/kjump}
+cp "$BUSYBOX" "$root/bin/busybox"
+ln -s busybox "$root/bin/sh"
+cp "$here/init" "$root/init"
+
+# kjump.ko as DKMS built it.
+ko=$("$top/scripts/dkms.sh" path "$KVER")
+[ -f "$ko" ] || { echo "mkinitramfs: no DKMS-built module at $ko (run scripts/dkms.sh build $KVER)" >&2; exit 1; }
+mdir=$root/lib/modules/$KVER
+mkdir -p "$mdir/updates/dkms"
+case $ko in
+*.xz) xz -dc "$ko" >"$mdir/updates/dkms/kjump.ko" ;;
+*.zst) zstd -qdc "$ko" >"$mdir/updates/dkms/kjump.ko" ;;
+*) cp "$ko" "$mdir/updates/dkms/kjump.ko" ;;
+esac
+cp "$KROOT/lib/modules/$KVER/modules.builtin"* "$mdir/" 2>/dev/null || true
+cp "$KROOT/lib/modules/$KVER/modules.order" "$mdir/" 2>/dev/null || true
+
+# Distro modules (and what they depend on), resolved by the host's kmod.
+want="virtio_blk virtio_net virtio_console ext4"
+if [ ! -f "$KROOT/lib/modules/$KVER/modules.dep" ]; then
+	depmod -b "$KROOT" "$KVER"
+fi
+for m in $want; do
+	modprobe -d "$KROOT" -S "$KVER" --show-depends "$m" 2>/dev/null |
+		awk '$1 == "insmod" {print $2}'
+done | sort -u | while read -r f; do
+	rel=${f#"$KROOT"/lib/modules/"$KVER"/}
+	mkdir -p "$mdir/$(dirname "$rel")"
+	case $f in
+	*.xz) xz -dc "$f" >"$mdir/${rel%.xz}" ;;
+	*.zst) zstd -qdc "$f" >"$mdir/${rel%.zst}" ;;
+	*) cp "$f" "$mdir/$rel" ;;
+	esac
+done
+
+cp "$build/kjumpctl" "$root/usr/bin/kjumpctl"
+for t in "$build"/tests/*; do
+	[ -e "$t" ] && cp -r "$t" "$root/usr/lib/kjump/"
+done
+if [ -n "$extra" ] && [ -d "$extra" ]; then
+	cp -a "$extra"/. "$root"/
+fi
+
+(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) | gzip -1 >"$out"

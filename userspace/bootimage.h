@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * B's image from a bzImage: the one writer of boot_params in kjump.  It
+ * lays the kernel, boot_params, the command line, a register-setting entry
+ * blob and the initrd out in the region, and gives B an e820 that lists only
+ * the region as RAM (plus A's firmware ranges) and no EFI memory map, so B
+ * cannot touch the rest of A's memory.
+ */
+#ifndef KJUMP_BOOTIMAGE_H
+#define KJUMP_BOOTIMAGE_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <linux/kjump.h>
+
+struct kj_boot_opts {
+	const char *kernel;
+	const char *initrd;		/* may be NULL */
+	const char *cmdline;		/* B's command line, without kjump's */
+	uint64_t region_size;
+	uint64_t region_addr;		/* 0: choose */
+	uint64_t jump_buf_pfn;		/* A's kexec_jump_buf_pfn */
+	int entry32;			/* enter B through the 32-bit protocol */
+};
+
+struct kj_boot_image {
+	struct kjump_region region;
+	struct kjump_segment seg[KJUMP_MAX_SEGMENTS];
+	unsigned int nr_seg;
+	uint64_t entry;
+	/* For the report. */
+	char version[128];
+	uint64_t kernel_addr, kernel_memsz, init_size;
+	uint64_t initrd_addr, initrd_size;
+	uint64_t bp_addr, used_end;
+	char *cmdline;
+	/* Owned buffers, freed by kj_boot_free. */
+	void *kernel_buf, *initrd_buf, *bp_buf, *setup_buf;
+};
+
+/* Minimum room B needs past its image to boot and run. */
+#define KJ_RUN_ROOM		(64ULL << 20)
+#define KJ_DEFAULT_REGION	(192ULL << 20)
+
+int kj_boot_build(const struct kj_boot_opts *o, struct kj_boot_image *b,
+		  char *err, size_t errlen);
+void kj_boot_free(struct kj_boot_image *b);
+
+#endif

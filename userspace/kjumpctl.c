@@ -1,0 +1,374 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kjumpctl: drive the kjump module.
+ *
+ *   kjumpctl load --kernel BZIMAGE [--initrd F] [--append "..."]
+ *                 [--reuse-cmdline] [--region SIZE[@ADDR]]
+ *   kjumpctl unload [--discard]
+ *   kjumpctl status
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include <linux/kjump.h>
+#include "bootimage.h"
+
+static const char *prog = "kjumpctl";
+
+static void kj_die_usage(const char *msg)
+{
+	fprintf(stderr, "%s: %s (see '%s --help')\n", prog, msg, prog);
+	exit(2);
+}
+
+static int kj_open(void)
+{
+	int fd = open(KJUMP_DEVICE, O_RDWR | O_CLOEXEC);
+
+	if (fd >= 0)
+		return fd;
+	switch (errno) {
+	case ENOENT:
+	case ENXIO:
+	case ENODEV:
+		fprintf(stderr, "%s: %s not found: the kjump module is not loaded; "
+			"run 'modprobe kjump' (install it with 'make dkms-install')\n",
+			prog, KJUMP_DEVICE);
+		break;
+	case EACCES:
+	case EPERM:
+		fprintf(stderr, "%s: %s: permission denied: kjump needs root with "
+			"CAP_SYS_BOOT\n", prog, KJUMP_DEVICE);
+		break;
+	default:
+		fprintf(stderr, "%s: cannot open %s: %s\n", prog, KJUMP_DEVICE,
+			strerror(errno));
+	}
+	exit(1);
+}
+
+static int kj_status(int fd, struct kjump_status *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->size = sizeof(*st);
+	return ioctl(fd, KJUMP_IOC_STATUS, st);
+}
+
+static const char *kj_state_name(uint32_t s)
+{
+	static const char * const names[] = { "empty", "loaded", "jumping", "suspended" };
+
+	return s < sizeof(names) / sizeof(names[0]) ? names[s] : "unknown";
+}
+
+/* SIZE[KMG][@ADDR] */
+static int kj_parse_region(const char *s, uint64_t *size, uint64_t *addr)
+{
+	char *end;
+	uint64_t v = strtoull(s, &end, 0);
+
+	switch (*end) {
+	case 'G': case 'g': v <<= 10; /* fallthrough */
+	case 'M': case 'm': v <<= 10; /* fallthrough */
+	case 'K': case 'k': v <<= 10; end++; break;
+	default: break;
+	}
+	*size = v;
+	*addr = 0;
+	if (*end == '@') {
+		*addr = strtoull(end + 1, &end, 0);
+		if (!*addr)
+			return -1;
+	}
+	return (*end || !v) ? -1 : 0;
+}
+
+/* A's command line for B, less what only concerns A's own boot. */
+static char *kj_reuse_cmdline(void)
+{
+	static const char * const drop[] = { "BOOT_IMAGE=", "initrd=",
+		"kexec_jump_buf_pfn=", "kexec_jump_back_entry=", "crashkernel=",
+		"elfcorehdr=" };
+	char buf[4096], *out, *tok, *save = NULL;
+	FILE *f = fopen("/proc/cmdline", "re");
+	size_t i;
+
+	if (!f || !fgets(buf, sizeof(buf), f)) {
+		if (f)
+			fclose(f);
+		return strdup("");
+	}
+	fclose(f);
+	out = calloc(1, strlen(buf) + 1);
+	if (!out)
+		return NULL;
+	for (tok = strtok_r(buf, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save)) {
+		for (i = 0; i < sizeof(drop) / sizeof(drop[0]); i++)
+			if (!strncmp(tok, drop[i], strlen(drop[i])))
+				break;
+		if (i < sizeof(drop) / sizeof(drop[0]))
+			continue;
+		if (*out)
+			strcat(out, " ");
+		strcat(out, tok);
+	}
+	return out;
+}
+
+static void kj_help_load(FILE *f)
+{
+	fprintf(f,
+"usage: %s load --kernel BZIMAGE [--initrd FILE] [--append \"ARGS\" | --reuse-cmdline]\n"
+"                [--region SIZE[@ADDR]]\n"
+"  Load kernel B for a later 'kjumpctl jump'.  B gets only the region as RAM:\n"
+"  SIZE (K, M or G suffix; default %llu M) of contiguous RAM, at ADDR or at the\n"
+"  highest fit below 4 GiB, plus A's RAM below 640 KiB.  A needs as much free\n"
+"  memory as the region to hold its displaced pages.\n"
+"  B's command line: kexec_jump_buf_pfn=N, then --append, or A's own line with\n"
+"  --reuse-cmdline.\n", prog, KJ_DEFAULT_REGION >> 20);
+}
+
+static void kj_load_error(int fd, int err, uint64_t region)
+{
+	struct kjump_status st;
+
+	fprintf(stderr, "%s: load failed: %s\n", prog, strerror(err));
+	switch (err) {
+	case EPERM:
+		if (kj_status(fd, &st) == 0 && (st.flags & KJUMP_STATUS_LOCKDOWN))
+			fprintf(stderr, "  the kernel is locked down (see "
+				"/sys/kernel/security/lockdown): kexec loads are refused\n");
+		else if (kj_status(fd, &st) == 0 && (st.flags & KJUMP_STATUS_LOAD_DISABLED))
+			fprintf(stderr, "  kernel.kexec_load_disabled is 1: loads are "
+				"refused until reboot\n");
+		else
+			fprintf(stderr, "  needs root with CAP_SYS_BOOT\n");
+		break;
+	case EBUSY:
+		fprintf(stderr, "  a kernel is already loaded: run '%s unload' first\n", prog);
+		break;
+	case ENOMEM:
+		fprintf(stderr, "  not enough free memory for the %" PRIu64 " MiB region's "
+			"shadow pages: free memory or use a smaller --region\n",
+			region >> 20);
+		break;
+	case EADDRNOTAVAIL:
+		fprintf(stderr, "  the region is not all RAM, or a segment lies outside "
+			"it: check --region against /proc/iomem (dmesg says which)\n");
+		break;
+	default:
+		fprintf(stderr, "  the module refused the image: dmesg says why\n");
+	}
+}
+
+static int cmd_load(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "kernel", required_argument, NULL, 'k' },
+		{ "initrd", required_argument, NULL, 'i' },
+		{ "append", required_argument, NULL, 'a' },
+		{ "command-line", required_argument, NULL, 'a' },
+		{ "reuse-cmdline", no_argument, NULL, 'r' },
+		{ "region", required_argument, NULL, 'R' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	struct kj_boot_opts o = { .region_size = KJ_DEFAULT_REGION };
+	struct kj_boot_image b;
+	struct kjump_status st;
+	struct kjump_load req;
+	char err[512], *reuse = NULL;
+	int c, fd, ret;
+
+	o.entry32 = sizeof(void *) == 4;
+	while ((c = getopt_long(argc, argv, "k:i:a:rR:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'k': o.kernel = optarg; break;
+		case 'i': o.initrd = optarg; break;
+		case 'a': o.cmdline = optarg; break;
+		case 'r': reuse = kj_reuse_cmdline(); o.cmdline = reuse; break;
+		case 'R':
+			if (kj_parse_region(optarg, &o.region_size, &o.region_addr))
+				kj_die_usage("--region takes SIZE[K|M|G][@ADDR], e.g. 256M or 256M@0x30000000");
+			break;
+		case 'h': kj_help_load(stdout); return 0;
+		default: kj_help_load(stderr); return 2;
+		}
+	}
+	if (!o.kernel)
+		kj_die_usage("load needs --kernel BZIMAGE");
+
+	fd = kj_open();
+	if (kj_status(fd, &st)) {
+		fprintf(stderr, "%s: status failed: %s\n", prog, strerror(errno));
+		return 1;
+	}
+	if (st.state != KJUMP_STATE_EMPTY) {
+		fprintf(stderr, "%s: a kernel is already loaded (%s): run '%s unload' first\n",
+			prog, kj_state_name(st.state), prog);
+		return 1;
+	}
+	o.jump_buf_pfn = st.jump_buf_pfn;
+	ret = kj_boot_build(&o, &b, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "%s: %s\n", prog, err);
+		kj_boot_free(&b);
+		return 1;
+	}
+
+	memset(&req, 0, sizeof(req));
+	req.size = sizeof(req);
+	req.flags = KJUMP_LOAD_PRESERVE_CONTEXT;
+	req.entry = b.entry;
+	req.region = b.region;
+	req.segments = (uintptr_t)b.seg;
+	req.nr_segments = b.nr_seg;
+	if (ioctl(fd, KJUMP_IOC_LOAD, &req)) {
+		kj_load_error(fd, errno, b.region.size);
+		kj_boot_free(&b);
+		return 1;
+	}
+	printf("loaded %s%s%s\n", o.kernel, *b.version ? ": " : "", b.version);
+	printf("  region  0x%" PRIx64 "-0x%" PRIx64 " (%" PRIu64 " MiB)",
+	       (uint64_t)b.region.start, (uint64_t)(b.region.start + b.region.size - 1),
+	       (uint64_t)b.region.size >> 20);
+	if (b.region.low_size)
+		printf(" + low 0x%" PRIx64 "-0x%" PRIx64, (uint64_t)b.region.low_start,
+		       (uint64_t)(b.region.low_start + b.region.low_size - 1));
+	printf("\n  kernel  0x%" PRIx64 " (init_size %" PRIu64 " KiB), boot_params 0x%" PRIx64
+	       ", entry 0x%" PRIx64 "\n", b.kernel_addr, b.init_size >> 10, b.bp_addr, b.entry);
+	if (b.initrd_size)
+		printf("  initrd  0x%" PRIx64 " (%" PRIu64 " KiB)\n", b.initrd_addr,
+		       b.initrd_size >> 10);
+	printf("  cmdline %s\n", b.cmdline);
+	kj_boot_free(&b);
+	free(reuse);
+	close(fd);
+	return 0;
+}
+
+static int cmd_unload(int argc, char **argv)
+{
+	unsigned long flags = 0;
+	int fd, i;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--discard"))
+			flags |= KJUMP_UNLOAD_DISCARD;
+		else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			printf("usage: %s unload [--discard]\n"
+			       "  Free the loaded kernel.  --discard is needed when B has run\n"
+			       "  and waits suspended: its state is lost.\n", prog);
+			return 0;
+		} else
+			kj_die_usage("unload takes only --discard");
+	}
+	fd = kj_open();
+	if (ioctl(fd, KJUMP_IOC_UNLOAD, flags)) {
+		if (errno == ENOENT)
+			fprintf(stderr, "%s: nothing is loaded\n", prog);
+		else if (errno == EBUSY)
+			fprintf(stderr, "%s: B is suspended or a jump is in progress; "
+				"'%s unload --discard' drops a suspended B\n", prog, prog);
+		else
+			fprintf(stderr, "%s: unload failed: %s\n", prog, strerror(errno));
+		return 1;
+	}
+	printf("unloaded\n");
+	return 0;
+}
+
+static int cmd_status(int argc, char **argv)
+{
+	struct kjump_status st;
+	uint32_t abi = 0;
+	int fd;
+
+	if (argc > 1) {
+		if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+			printf("usage: %s status\n  Show what is loaded and where.\n", prog);
+			return 0;
+		}
+		kj_die_usage("status takes no arguments");
+	}
+	fd = kj_open();
+	if (ioctl(fd, KJUMP_IOC_VERSION, &abi) || kj_status(fd, &st)) {
+		fprintf(stderr, "%s: status failed: %s\n", prog, strerror(errno));
+		return 1;
+	}
+	printf("state:              %s\n", kj_state_name(st.state));
+	printf("abi:                %u (tool %u)\n", abi, KJUMP_ABI_VERSION);
+	printf("kexec_jump_buf_pfn: %" PRIu64 " (0x%" PRIx64 ")\n",
+	       (uint64_t)st.jump_buf_pfn, (uint64_t)st.jump_buf_pfn);
+	if (st.flags & KJUMP_STATUS_PEER)
+		printf("peer jump buffer:   pfn %" PRIu64 " (this kernel is B or D)\n",
+		       (uint64_t)st.peer_buf_pfn);
+	if (st.state != KJUMP_STATE_EMPTY) {
+		printf("region:             0x%" PRIx64 "-0x%" PRIx64 " (%" PRIu64 " MiB)",
+		       (uint64_t)st.region.start,
+		       (uint64_t)(st.region.start + st.region.size - 1),
+		       (uint64_t)st.region.size >> 20);
+		if (st.region.low_size)
+			printf(" + low 0x%" PRIx64 "-0x%" PRIx64,
+			       (uint64_t)st.region.low_start,
+			       (uint64_t)(st.region.low_start + st.region.low_size - 1));
+		printf("\nentry:              0x%" PRIx64 "\n", (uint64_t)st.entry);
+		if (st.state == KJUMP_STATE_SUSPENDED)
+			printf("re-entry:           0x%" PRIx64 "\n", (uint64_t)st.reentry);
+		printf("segments:           %u\n", st.nr_segments);
+		printf("shadow pages:       %" PRIu64 " (%" PRIu64 " MiB), list pages %" PRIu64 "\n",
+		       (uint64_t)st.shadow_pages, (uint64_t)st.shadow_pages >> 8,
+		       (uint64_t)st.list_pages);
+	}
+	printf("round trips:        %" PRIu64 "\n", (uint64_t)st.nr_jumps);
+	if (st.flags & KJUMP_STATUS_LOCKDOWN)
+		printf("refused:            kernel is locked down\n");
+	if (st.flags & KJUMP_STATUS_LOAD_DISABLED)
+		printf("refused:            kernel.kexec_load_disabled is set\n");
+	close(fd);
+	return 0;
+}
+
+static void kj_help(FILE *f)
+{
+	fprintf(f,
+"usage: %s COMMAND [OPTIONS]\n"
+"kexec jump for kernels without CONFIG_KEXEC_JUMP: load a second kernel B,\n"
+"jump into it and come back.\n\n"
+"commands:\n"
+"  load     load kernel B (--kernel, --initrd, --append, --region)\n"
+"  unload   free the loaded kernel\n"
+"  status   show what is loaded\n"
+"  help     this text; '%s COMMAND --help' for one command\n", prog, prog);
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd;
+
+	if (argc < 2) {
+		kj_help(stderr);
+		return 2;
+	}
+	cmd = argv[1];
+	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+		kj_help(stdout);
+		return 0;
+	}
+	if (!strcmp(cmd, "load"))
+		return cmd_load(argc - 1, argv + 1);
+	if (!strcmp(cmd, "unload"))
+		return cmd_unload(argc - 1, argv + 1);
+	if (!strcmp(cmd, "status"))
+		return cmd_status(argc - 1, argv + 1);
+	fprintf(stderr, "%s: unknown command '%s'\n", prog, cmd);
+	kj_help(stderr);
+	return 2;
+}
