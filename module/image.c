@@ -19,7 +19,6 @@
 #include "kjump.h"
 
 #define KJUMP_ENTRIES_PER_PAGE	(PAGE_SIZE / sizeof(unsigned long))
-#define KJUMP_CONTROL_ORDER	2	/* stub, stack, CPU state, exception table */
 /* Keep this much available to A beyond what the image takes. */
 #define KJUMP_RESERVE_PAGES	((32UL << 20) >> PAGE_SHIFT)
 
@@ -148,13 +147,8 @@ static int kjump_check_segments(const struct kjump_load *req,
  * the whole LOAD is done (else they would be handed straight back) and
  * released by kjump_alloc_done().
  */
-struct kjump_alloc {
-	const struct kjump_region *region;
-	struct list_head held;
-};
-
-static struct page *kjump_alloc_outside(struct kjump_alloc *a, unsigned int order,
-					gfp_t extra)
+struct page *kjump_alloc_outside(struct kjump_alloc *a, unsigned int order,
+				 gfp_t extra)
 {
 	struct page *page;
 
@@ -162,7 +156,8 @@ static struct page *kjump_alloc_outside(struct kjump_alloc *a, unsigned int orde
 		page = alloc_pages(GFP_KERNEL | __GFP_NOWARN | extra, order);
 		if (!page)
 			return NULL;
-		if (!kjump_touches_region(a->region, page_to_phys(page),
+		if (!a->region ||
+		    !kjump_touches_region(a->region, page_to_phys(page),
 					  PAGE_SIZE << order))
 			return page;
 		set_page_private(page, order);
@@ -171,7 +166,7 @@ static struct page *kjump_alloc_outside(struct kjump_alloc *a, unsigned int orde
 	}
 }
 
-static void kjump_alloc_done(struct kjump_alloc *a)
+void kjump_alloc_done(struct kjump_alloc *a)
 {
 	struct page *page, *tmp;
 
@@ -307,8 +302,7 @@ void kjump_image_free(struct kjump_image *image)
 
 	if (!image)
 		return;
-	if (image->control)
-		__free_pages(image->control, KJUMP_CONTROL_ORDER);
+	kjump_ctx_free(&image->ctx);
 	list_for_each_entry_safe(page, tmp, &image->list_pages, lru) {
 		list_del(&page->lru);
 		__free_page(page);
@@ -366,6 +360,7 @@ int kjump_image_load(const struct kjump_load *req)
 		goto err_seg;
 	}
 	INIT_LIST_HEAD(&image->list_pages);
+	INIT_LIST_HEAD(&image->ctx.pgt_pages);
 	image->region = req->region;
 	image->region_pages = (req->region.low_size + req->region.size) >> PAGE_SHIFT;
 	image->entry = req->entry;
@@ -392,12 +387,8 @@ int kjump_image_load(const struct kjump_load *req)
 	ret = kjump_alloc_shadows(image, &alloc);
 	if (!ret)
 		ret = kjump_build_list(image, &alloc);
-	if (!ret) {
-		image->control = kjump_alloc_outside(&alloc, KJUMP_CONTROL_ORDER,
-						     __GFP_ZERO);
-		if (!image->control)
-			ret = -ENOMEM;
-	}
+	if (!ret)
+		ret = kjump_ctx_init(&image->ctx, &alloc, NULL, 0);
 	kjump_alloc_done(&alloc);
 	if (ret) {
 		pr_warn_ratelimited("load: out of memory for %lu shadow pages\n",

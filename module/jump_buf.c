@@ -73,12 +73,14 @@ void kjump_jump_buf_fill(struct kjump_jump_buf *jb,
 		jb->region = image->region;
 		jb->region_pages = image->region_pages;
 		jb->shadow_list = image->head & PAGE_MASK;
-		jb->control = page_to_phys(image->control);
+		jb->control = page_to_phys(image->ctx.ctrl);
+		jb->entry = kjump_ctx_reentry(&image->ctx);
 	} else {
 		memset(&jb->region, 0, sizeof(jb->region));
 		jb->region_pages = 0;
 		jb->shadow_list = 0;
 		jb->control = 0;
+		jb->entry = 0;
 	}
 	jb->nr_jumps = kjump.nr_jumps;
 	jb->status = KJUMP_PEER_NONE;

@@ -15,6 +15,40 @@
 #define KJUMP_MAX_ORDER		(MAX_ORDER - 1)
 #endif
 
+/* Allocation of pages outside the region (image.c). */
+struct kjump_alloc {
+	const struct kjump_region *region;	/* NULL: anywhere */
+	struct list_head held;
+};
+
+struct page *kjump_alloc_outside(struct kjump_alloc *a, unsigned int order,
+				 gfp_t extra);
+void kjump_alloc_done(struct kjump_alloc *a);
+
+/*
+ * What one kernel needs to jump anywhere: the control area (stub copy,
+ * stacks) and the identity page tables, all identity-mapped (arch_x86.c).
+ */
+struct kjump_ctx {
+	struct page *ctrl;
+	struct list_head pgt_pages;
+	phys_addr_t pgd;
+};
+
+/* Time spent inside the stub, in TSC cycles, and pages swapped. */
+struct kjump_stub_stats {
+	u64 swap_out, swap_in, away, swapped;
+};
+
+int kjump_ctx_init(struct kjump_ctx *c, struct kjump_alloc *a,
+		   const phys_addr_t *extra, unsigned int nr_extra);
+void kjump_ctx_free(struct kjump_ctx *c);
+phys_addr_t kjump_ctx_reentry(const struct kjump_ctx *c);
+unsigned long kjump_arch_jump(struct kjump_ctx *c, unsigned long head,
+			      unsigned long entry, struct kjump_stub_stats *st);
+u64 kjump_cycles_to_ns(u64 cycles);
+bool kjump_arch_can_jump(void);
+
 /* B as loaded: the region, its shadow pages and the list that swaps them. */
 struct kjump_image {
 	struct kjump_region region;
@@ -23,7 +57,7 @@ struct kjump_image {
 	struct list_head list_pages;	/* indirection list pages (page->lru) */
 	unsigned long nr_list_pages;
 	unsigned long head;		/* first entry: IND_INDIRECTION | phys */
-	struct page *control;		/* control pages (stub, stack, tables) */
+	struct kjump_ctx ctx;		/* control area and jump tables */
 	unsigned long entry;
 	unsigned long reentry;		/* peer's re-entry point, once known */
 	unsigned int nr_segments;
@@ -36,6 +70,8 @@ struct kjump_state_s {
 	struct kjump_image *image;
 	struct kjump_jump_buf *jump_buf;	/* this kernel's own */
 	unsigned long peer_buf_pfn;		/* set in B/D: A's jump buffer */
+	unsigned long peer_reentry;		/* the peer's latest re-entry point */
+	struct kjump_ctx *peer_ctx;		/* B/D: how we jump back */
 	u64 nr_jumps;
 };
 
@@ -70,6 +106,9 @@ void kjump_jump_buf_seal(struct kjump_jump_buf *jb);
 int kjump_jump_buf_check(const struct kjump_jump_buf *jb, size_t avail);
 int kjump_set_peer(unsigned long pfn);
 unsigned long kjump_jump_buf_pfn(void);
+
+/* jump.c: the preserve-context sequence around the stub. */
+long kjump_ioctl_jump(void __user *arg);
 
 /* main.c: policy shared by the device and sysfs. */
 u32 kjump_refusals(void);

@@ -192,6 +192,8 @@ static long kjump_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return kjump_ioctl_unload(arg);
 	case KJUMP_IOC_STATUS:
 		return kjump_ioctl_status(uarg);
+	case KJUMP_IOC_JUMP:
+		return kjump_ioctl_jump(uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -245,6 +247,10 @@ static void __exit kjump_exit(void)
 	kjump_sysfs_uninit();
 	kjump_image_free(kjump.image);
 	kjump.image = NULL;
+	if (kjump.peer_ctx) {
+		kjump_ctx_free(kjump.peer_ctx);
+		kfree(kjump.peer_ctx);
+	}
 	kjump_jump_buf_uninit();
 }
 

@@ -17,7 +17,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+/*
+ * The harness runs each test under setjmp(); helpers inlined there draw
+ * -Wclobbered, so they stay out of line (and may go unused).
+ */
+#define KJ_HELPER		static __attribute__((unused, noinline))
 
 #define KIB			(1ULL << 10)
 #define MIB			(1ULL << 20)
@@ -27,7 +34,7 @@
 #define ROUND_DOWN(x, a)	((x) / (a) * (a))
 
 /* Read a whole small file (sysfs, procfs) into buf, NUL terminated. */
-static inline ssize_t read_file(const char *path, char *buf, size_t len)
+KJ_HELPER ssize_t read_file(const char *path, char *buf, size_t len)
 {
 	ssize_t n;
 	int fd;
@@ -43,7 +50,7 @@ static inline ssize_t read_file(const char *path, char *buf, size_t len)
 }
 
 /* One write(2), so the caller sees the errno of the store method itself. */
-static inline ssize_t write_file(const char *path, const char *str)
+KJ_HELPER ssize_t write_file(const char *path, const char *str)
 {
 	ssize_t n;
 	int fd, err;
@@ -58,7 +65,7 @@ static inline ssize_t write_file(const char *path, const char *str)
 	return n;
 }
 
-static inline int read_u64(const char *path, uint64_t *val)
+KJ_HELPER int read_u64(const char *path, uint64_t *val)
 {
 	char buf[64], *end;
 
@@ -74,7 +81,7 @@ static inline int read_u64(const char *path, uint64_t *val)
 }
 
 /* A /proc/meminfo field in bytes, or -1. */
-static inline int64_t meminfo(const char *field)
+KJ_HELPER int64_t meminfo(const char *field)
 {
 	char line[256];
 	size_t flen = strlen(field);
@@ -95,7 +102,7 @@ static inline int64_t meminfo(const char *field)
 }
 
 /* Freed page cache and slab would otherwise hide or fake a leak. */
-static inline void drop_caches(void)
+KJ_HELPER void drop_caches(void)
 {
 	sync();
 	write_file("/proc/sys/vm/drop_caches", "3");
@@ -110,7 +117,7 @@ struct ram_range {
 #define MAX_RAM_RANGES	64
 
 /* Top-level System RAM ranges; 0 if none (e.g. addresses hidden). */
-static inline int iomem_ram(struct ram_range *r, int max)
+KJ_HELPER int iomem_ram(struct ram_range *r, int max)
 {
 	char line[256], name[128];
 	uint64_t s, e;
@@ -137,7 +144,7 @@ static inline int iomem_ram(struct ram_range *r, int max)
 }
 
 /* Is [start, end) wholly inside one System RAM range? */
-static inline bool iomem_is_ram(const struct ram_range *r, int n,
+KJ_HELPER bool iomem_is_ram(const struct ram_range *r, int n,
 				uint64_t start, uint64_t end)
 {
 	for (int i = 0; i < n; i++)
@@ -147,7 +154,7 @@ static inline bool iomem_is_ram(const struct ram_range *r, int n,
 }
 
 /* Does [start, end) touch any System RAM range? */
-static inline bool iomem_touches_ram(const struct ram_range *r, int n,
+KJ_HELPER bool iomem_touches_ram(const struct ram_range *r, int n,
 				     uint64_t start, uint64_t end)
 {
 	for (int i = 0; i < n; i++)
@@ -157,7 +164,7 @@ static inline bool iomem_touches_ram(const struct ram_range *r, int n,
 }
 
 /* The page-rounded part of the System RAM range starting below 640 KiB. */
-static inline void pick_low(const struct ram_range *r, int n,
+KJ_HELPER void pick_low(const struct ram_range *r, int n,
 			    uint64_t limit, uint64_t *start, uint64_t *size)
 {
 	*start = *size = 0;
@@ -178,7 +185,7 @@ static inline void pick_low(const struct ram_range *r, int n,
 }
 
 /* The largest System RAM range below 4 GiB, 2 MiB aligned inwards. */
-static inline int pick_largest_low4g(const struct ram_range *r, int n,
+KJ_HELPER int pick_largest_low4g(const struct ram_range *r, int n,
 				     uint64_t *start, uint64_t *end)
 {
 	uint64_t best = 0;
@@ -202,7 +209,7 @@ static inline int pick_largest_low4g(const struct ram_range *r, int n,
  * to see only what the next steps print; false reads from the oldest
  * record still in the buffer.
  */
-static inline int kmsg_open(bool at_end)
+KJ_HELPER int kmsg_open(bool at_end)
 {
 	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 
@@ -215,7 +222,7 @@ static inline int kmsg_open(bool at_end)
  * The next record's text in buf (prefix and continuation lines cut), 1 if
  * one was read, 0 at the end of the log, -1 on error.
  */
-static inline int kmsg_next(int fd, char *buf, size_t len)
+KJ_HELPER int kmsg_next(int fd, char *buf, size_t len)
 {
 	for (;;) {
 		ssize_t n = read(fd, buf, len - 1);
@@ -239,7 +246,7 @@ static inline int kmsg_next(int fd, char *buf, size_t len)
 }
 
 /* Does any record from fd's position on contain needle? */
-static inline bool kmsg_contains(int fd, const char *needle)
+KJ_HELPER bool kmsg_contains(int fd, const char *needle)
 {
 	char rec[2048];
 
@@ -249,18 +256,18 @@ static inline bool kmsg_contains(int fd, const char *needle)
 	return false;
 }
 
-static inline bool module_present(void)
+KJ_HELPER bool module_present(void)
 {
 	return access("/sys/module/kjump", F_OK) == 0;
 }
 
 /* rmmod without the tool: fails (EWOULDBLOCK) while a file holds it. */
-static inline int module_remove(void)
+KJ_HELPER int module_remove(void)
 {
 	return syscall(SYS_delete_module, "kjump", O_NONBLOCK);
 }
 
-static inline bool have_modprobe(void)
+KJ_HELPER bool have_modprobe(void)
 {
 	return system("command -v modprobe >/dev/null 2>&1") == 0;
 }
@@ -269,7 +276,7 @@ static inline bool have_modprobe(void)
  * Run a command, its output prefixed "# " so the TAP stream stays valid;
  * returns its exit status, or -1 if it could not be run.
  */
-static inline int run_cmd(const char *cmd)
+KJ_HELPER int run_cmd(const char *cmd)
 {
 	char line[512], full[512];
 	FILE *p;

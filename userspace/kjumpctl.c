@@ -6,6 +6,8 @@
  *                 [--reuse-cmdline] [--region SIZE[@ADDR]]
  *   kjumpctl unload [--discard]
  *   kjumpctl status
+ *   kjumpctl jump            (-j)   into the loaded kernel, and back
+ *   kjumpctl back [--status S] [--pfn PFN]   (-b)   from B back into A
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -336,6 +338,187 @@ static int cmd_status(int argc, char **argv)
 	return 0;
 }
 
+static const char *kj_peer_status_name(uint32_t s)
+{
+	static const char * const names[] = { "none", "returned", "dumped",
+					      "restored", "failed" };
+
+	return s < sizeof(names) / sizeof(names[0]) ? names[s] : "unknown";
+}
+
+static double kj_ms(uint64_t ns)
+{
+	return (double)ns / 1e6;
+}
+
+static void kj_print_times(const struct kjump_jump *j)
+{
+	printf("  total %.1f ms: freeze %.1f, devices %.1f + %.1f, cpus %.1f + %.1f, "
+	       "thaw %.1f; away %.1f ms (swap %.1f + %.1f ms, %" PRIu64 " pages)\n",
+	       kj_ms(j->ns_total), kj_ms(j->ns_freeze), kj_ms(j->ns_suspend),
+	       kj_ms(j->ns_resume), kj_ms(j->ns_cpu_down), kj_ms(j->ns_cpu_up),
+	       kj_ms(j->ns_thaw), kj_ms(j->ns_away), kj_ms(j->ns_swap_out),
+	       kj_ms(j->ns_swap_in), (uint64_t)j->swapped_pages);
+}
+
+static void kj_jump_error(const char *what, int err)
+{
+	fprintf(stderr, "%s: %s failed: %s\n", prog, what, strerror(err));
+	switch (err) {
+	case ENOENT:
+		if (!strcmp(what, "jump"))
+			fprintf(stderr, "  nothing is loaded: run '%s load --kernel ...' first\n", prog);
+		else
+			fprintf(stderr, "  no peer: pass --pfn or boot with kexec_jump_buf_pfn=\n");
+		break;
+	case EBUSY:
+		fprintf(stderr, "  another jump or load is in progress\n");
+		break;
+	case EINVAL:
+		fprintf(stderr, "  the peer's jump buffer is missing or corrupt (wrong pfn?)\n");
+		break;
+	case EOPNOTSUPP:
+		fprintf(stderr, "  jumping is not supported on this architecture yet\n");
+		break;
+	case EPERM:
+		fprintf(stderr, "  refused: locked down, kexec_load_disabled, or not CAP_SYS_BOOT\n");
+		break;
+	default:
+		fprintf(stderr, "  this kernel is intact; dmesg says which step failed\n");
+	}
+}
+
+static int cmd_jump(int argc, char **argv)
+{
+	struct kjump_jump j;
+	int fd;
+
+	if (argc > 1) {
+		if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+			printf("usage: %s jump   (or %s -j)\n"
+			       "  Freeze this kernel, jump into the loaded kernel B (at its entry\n"
+			       "  the first time, where it left off after) and return here when B\n"
+			       "  jumps back.\n", prog, prog);
+			return 0;
+		}
+		kj_die_usage("jump takes no arguments");
+	}
+	fd = kj_open();
+	memset(&j, 0, sizeof(j));
+	j.size = sizeof(j);
+	fflush(NULL);
+	if (ioctl(fd, KJUMP_IOC_JUMP, &j)) {
+		kj_jump_error("jump", errno);
+		return 1;
+	}
+	printf("back in A: B %s, B's re-entry point 0x%" PRIx64 "\n",
+	       kj_peer_status_name(j.status), (uint64_t)j.peer_entry);
+	kj_print_times(&j);
+	close(fd);
+	return 0;
+}
+
+/* B learns A's jump buffer from its command line: kexec_jump_buf_pfn=N. */
+static int kj_cmdline_pfn(uint64_t *pfn)
+{
+	char buf[4096], *p;
+	FILE *f = fopen("/proc/cmdline", "re");
+	int ok = 0;
+
+	if (!f)
+		return 0;
+	if (fgets(buf, sizeof(buf), f)) {
+		for (p = strstr(buf, "kexec_jump_buf_pfn="); p;
+		     p = strstr(p + 1, "kexec_jump_buf_pfn=")) {
+			if (p != buf && p[-1] != ' ')
+				continue;
+			*pfn = strtoull(p + strlen("kexec_jump_buf_pfn="), NULL, 0);
+			ok = 1;
+		}
+	}
+	fclose(f);
+	return ok;
+}
+
+static int kj_write_pfn(uint64_t pfn)
+{
+	FILE *f = fopen(KJUMP_SYSFS_DIR "/kexec_jump_buf_pfn", "we");
+	int ret;
+
+	if (!f)
+		return -errno;
+	ret = fprintf(f, "%" PRIu64 "\n", pfn) < 0 ? -EIO : 0;
+	if (fclose(f) && !ret)
+		ret = -errno;
+	return ret;
+}
+
+static int cmd_back(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "status", required_argument, NULL, 's' },
+		{ "pfn", required_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	struct kjump_status st;
+	struct kjump_jump j;
+	uint64_t pfn = 0;
+	int c, fd, have_pfn = 0, ret;
+	unsigned long status = KJUMP_PEER_RETURNED;
+
+	while ((c = getopt_long(argc, argv, "s:p:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 's': status = strtoul(optarg, NULL, 0); break;
+		case 'p': pfn = strtoull(optarg, NULL, 0); have_pfn = 1; break;
+		case 'h':
+			printf("usage: %s back [--pfn PFN] [--status N]   (or %s -b)\n"
+			       "  In B: jump back into A, whose jump buffer is at PFN (default:\n"
+			       "  kexec_jump_buf_pfn= from this kernel's command line), leaving\n"
+			       "  it status N (1 returned, 2 dumped, 3 restored, 4 failed).\n"
+			       "  Returns when A jumps into this kernel again.\n", prog, prog);
+			return 0;
+		default:
+			return 2;
+		}
+	}
+	fd = kj_open();
+	if (kj_status(fd, &st)) {
+		fprintf(stderr, "%s: status failed: %s\n", prog, strerror(errno));
+		return 1;
+	}
+	if (!have_pfn && !(st.flags & KJUMP_STATUS_PEER)) {
+		if (!kj_cmdline_pfn(&pfn)) {
+			fprintf(stderr, "%s: no kexec_jump_buf_pfn= on the command line and none "
+				"given: this kernel was not started by a kjump jump (use --pfn)\n",
+				prog);
+			return 1;
+		}
+		have_pfn = 1;
+	}
+	if (have_pfn) {
+		ret = kj_write_pfn(pfn);
+		if (ret) {
+			fprintf(stderr, "%s: pfn %" PRIu64 " does not hold a valid jump buffer "
+				"(%s)\n", prog, pfn, strerror(-ret));
+			return 1;
+		}
+	}
+	memset(&j, 0, sizeof(j));
+	j.size = sizeof(j);
+	j.flags = KJUMP_JUMP_BACK;
+	j.status = (uint32_t)status;
+	fflush(NULL);
+	if (ioctl(fd, KJUMP_IOC_JUMP, &j)) {
+		kj_jump_error("back", errno);
+		return 1;
+	}
+	printf("re-entered by A (A's re-entry point 0x%" PRIx64 ")\n", (uint64_t)j.peer_entry);
+	kj_print_times(&j);
+	close(fd);
+	return 0;
+}
+
 static void kj_help(FILE *f)
 {
 	fprintf(f,
@@ -346,6 +529,8 @@ static void kj_help(FILE *f)
 "  load     load kernel B (--kernel, --initrd, --append, --region)\n"
 "  unload   free the loaded kernel\n"
 "  status   show what is loaded\n"
+"  jump     (-j) jump into the loaded kernel; returns when it jumps back\n"
+"  back     (-b) in B: jump back into A\n"
 "  help     this text; '%s COMMAND --help' for one command\n", prog, prog);
 }
 
@@ -368,6 +553,10 @@ int main(int argc, char **argv)
 		return cmd_unload(argc - 1, argv + 1);
 	if (!strcmp(cmd, "status"))
 		return cmd_status(argc - 1, argv + 1);
+	if (!strcmp(cmd, "jump") || !strcmp(cmd, "-j"))
+		return cmd_jump(argc - 1, argv + 1);
+	if (!strcmp(cmd, "back") || !strcmp(cmd, "-b"))
+		return cmd_back(argc - 1, argv + 1);
 	fprintf(stderr, "%s: unknown command '%s'\n", prog, cmd);
 	kj_help(stderr);
 	return 2;

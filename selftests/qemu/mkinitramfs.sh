@@ -52,6 +52,10 @@ done | sort -u | while read -r f; do
 done
 
 cp "$build/kjumpctl" "$root/usr/bin/kjumpctl"
+cp "$top"/selftests/guest/* "$root/usr/lib/kjump/"
+# B: the same distro kernel (the tests jump into it).
+mkdir -p "$root/boot"
+cp "$KROOT/boot/vmlinuz-$KVER" "$root/boot/vmlinuz"
 for t in "$build"/tests/*; do
 	[ -e "$t" ] && cp -r "$t" "$root/usr/lib/kjump/"
 done

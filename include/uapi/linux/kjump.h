@@ -88,11 +88,43 @@ struct kjump_status {
 	__u64 reserved[4];
 };
 
+/*
+ * JUMP: A into B (the loaded image: its entry the first time, its re-entry
+ * point after), or with KJUMP_JUMP_BACK, a B or D back into the kernel
+ * whose jump buffer is set as peer (kexec_jump_buf_pfn), leaving it
+ * 'status'.  Returns when someone jumps back here, with what happened.
+ */
+#define KJUMP_JUMP_BACK		(1U << 0)
+#define KJUMP_JUMP_FLAGS_MASK	KJUMP_JUMP_BACK
+
+struct kjump_jump {
+	__u32 size;		/* in: sizeof(struct kjump_jump) */
+	__u32 flags;		/* in: KJUMP_JUMP_* */
+	__u32 status;		/* in (BACK): enum kjump_peer_status to leave;
+				 * out: the status the peer left us */
+	__u32 pad;
+	__u64 peer_entry;	/* out: the peer's re-entry point */
+	/* out: where the time went, nanoseconds */
+	__u64 ns_total;		/* ioctl entry to return, wall clock */
+	__u64 ns_freeze;	/* freeze_processes */
+	__u64 ns_suspend;	/* devices: dpm suspend start + end */
+	__u64 ns_cpu_down;	/* secondary CPUs offline */
+	__u64 ns_away;		/* from the call into the peer to the return */
+	__u64 ns_swap_out;	/* region swap on the way out */
+	__u64 ns_swap_in;	/* region swap on the way back */
+	__u64 ns_cpu_up;	/* secondary CPUs online */
+	__u64 ns_resume;	/* devices: dpm resume start + end */
+	__u64 ns_thaw;		/* console, processes */
+	__u64 swapped_pages;	/* pages swapped each way */
+	__u64 reserved[4];
+};
+
 #define KJUMP_IOC_MAGIC		0xb6
 #define KJUMP_IOC_VERSION	_IOR(KJUMP_IOC_MAGIC, 0, __u32)
 #define KJUMP_IOC_LOAD		_IOW(KJUMP_IOC_MAGIC, 1, struct kjump_load)
 #define KJUMP_IOC_UNLOAD	_IO(KJUMP_IOC_MAGIC, 2)	/* arg: KJUMP_UNLOAD_* */
 #define KJUMP_IOC_STATUS	_IOWR(KJUMP_IOC_MAGIC, 3, struct kjump_status)
+#define KJUMP_IOC_JUMP		_IOWR(KJUMP_IOC_MAGIC, 4, struct kjump_jump)
 
 /*
  * The jump buffer: one page of A that tells a peer how to get back into A.

@@ -1,0 +1,308 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * x86 glue for the jump: the control area, the identity page tables and
+ * the call into the stub (asm/).  The stub's contract is in its header
+ * comment; the data block layout in asm/kjump_stub.h.
+ *
+ * Built without stack protector and with notrace (see Kbuild): between the
+ * stub's return and restore_processor_state() the CPU runs with only what
+ * the stub restored.
+ */
+#include <linux/io.h>
+#include <linux/ioport.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/smp.h>
+#include <asm/desc.h>
+#include <asm/special_insns.h>
+#include <asm/tsc.h>
+#include "kjump.h"
+#include "../asm/kjump_stub.h"
+
+/* The 8250 the stub reports exceptions on; 0 keeps it quiet. */
+static ushort serial_port = 0x3f8;
+module_param(serial_port, ushort, 0644);
+MODULE_PARM_DESC(serial_port, "I/O port of the UART for the stub's diagnostics (0: none)");
+
+#ifdef CONFIG_X86_64
+extern const u8 kjump_stub_start[], kjump_stub_end[];
+extern const u8 kjump_identity[], kjump_reentry[], kjump_vectors[];
+unsigned long kjump_enter(void *ctrl, unsigned long ident_entry);
+void kjump_return(void);
+
+/* Identity-table entries: present, writable, accessed, dirty; no NX. */
+#define KJ_PT_TABLE	0x063ULL
+#define KJ_PT_LARGE	0x0e3ULL	/* ... and PSE: a 2 MiB (or 4 MiB) page */
+#define KJ_PT_ADDR	0x000ffffffffff000ULL
+#define KJ_2M		(1ULL << 21)
+
+#define KJS(c, off)	((void *)page_address((c)->ctrl) + KJUMP_STUB_DATA + (off))
+
+static bool kjump_la57(void)
+{
+#ifdef CONFIG_X86_64
+	return native_read_cr4() & X86_CR4_LA57;
+#else
+	return false;
+#endif
+}
+
+static u64 *kjump_pt_next(struct kjump_ctx *c, struct kjump_alloc *a,
+			  u64 *table, unsigned int idx)
+{
+	if (!(table[idx] & 1)) {
+		struct page *p = kjump_alloc_outside(a, 0, __GFP_ZERO);
+
+		if (!p)
+			return NULL;
+		list_add(&p->lru, &c->pgt_pages);
+		table[idx] = page_to_phys(p) | KJ_PT_TABLE;
+	}
+	return page_address(pfn_to_page(PHYS_PFN(table[idx] & KJ_PT_ADDR)));
+}
+
+/* Map the 2 MiB page holding @addr 1:1 (4- or 5-level, like this kernel). */
+static int kjump_map_2m(struct kjump_ctx *c, struct kjump_alloc *a, u64 addr)
+{
+	u64 *t = page_address(pfn_to_page(PHYS_PFN(c->pgd)));
+
+	if (kjump_la57()) {
+		t = kjump_pt_next(c, a, t, (addr >> 48) & 511);
+		if (!t)
+			return -ENOMEM;
+	}
+	t = kjump_pt_next(c, a, t, (addr >> 39) & 511);
+	if (t)
+		t = kjump_pt_next(c, a, t, (addr >> 30) & 511);
+	if (!t)
+		return -ENOMEM;
+	t[(addr >> 21) & 511] = (addr & ~(KJ_2M - 1)) | KJ_PT_LARGE;
+	return 0;
+}
+
+static int kjump_map_range(struct kjump_ctx *c, struct kjump_alloc *a,
+			   u64 start, u64 end)
+{
+	u64 addr;
+	int ret;
+
+	for (addr = start & ~(KJ_2M - 1); addr < end; addr += KJ_2M) {
+		ret = kjump_map_2m(c, a, addr);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+struct kjump_map_walk {
+	struct kjump_ctx *c;
+	struct kjump_alloc *a;
+};
+
+static int kjump_map_ram(struct resource *res, void *arg)
+{
+	struct kjump_map_walk *w = arg;
+
+	return kjump_map_range(w->c, w->a, res->start, res->end + 1);
+}
+
+/*
+ * The control area and the jump tables.  The tables map all of this
+ * kernel's RAM 1:1 (the region and the shadows among it), the first 2 MiB,
+ * and @extra: the peer's pages when this kernel is a B or D, which lie
+ * outside our RAM.  The upper half is filled from this kernel's own tables
+ * at each jump, so module text stays mapped on them.
+ */
+int kjump_ctx_init(struct kjump_ctx *c, struct kjump_alloc *a,
+		   const phys_addr_t *extra, unsigned int nr_extra)
+{
+	struct kjump_map_walk w = { .c = c, .a = a };
+	struct page *top;
+	unsigned int i;
+	int ret;
+
+	BUILD_BUG_ON(KJ_IND_DESTINATION != KJUMP_IND_DESTINATION ||
+		     KJ_IND_INDIRECTION != KJUMP_IND_INDIRECTION ||
+		     KJ_IND_DONE != KJUMP_IND_DONE || KJ_IND_SOURCE != KJUMP_IND_SOURCE);
+
+	INIT_LIST_HEAD(&c->pgt_pages);
+	if (kjump_stub_end - kjump_stub_start > PAGE_SIZE)
+		return -EINVAL;
+	c->ctrl = kjump_alloc_outside(a, KJUMP_CTRL_ORDER, __GFP_ZERO);
+	if (!c->ctrl)
+		return -ENOMEM;
+	memcpy(page_address(c->ctrl), kjump_stub_start, kjump_stub_end - kjump_stub_start);
+
+	top = kjump_alloc_outside(a, 0, __GFP_ZERO);
+	if (!top)
+		return -ENOMEM;
+	list_add(&top->lru, &c->pgt_pages);
+	c->pgd = page_to_phys(top);
+
+	ret = kjump_map_range(c, a, 0, KJ_2M);
+	if (!ret)
+		ret = walk_iomem_res_desc(IORES_DESC_NONE,
+					  IORESOURCE_SYSTEM_RAM | IORESOURCE_BUSY,
+					  0, -1, &w, kjump_map_ram);
+	for (i = 0; !ret && i < nr_extra; i++)
+		ret = kjump_map_range(c, a, extra[i], extra[i] + 1);
+	return ret;
+}
+
+void kjump_ctx_free(struct kjump_ctx *c)
+{
+	struct page *p, *tmp;
+
+	if (c->ctrl)
+		__free_pages(c->ctrl, KJUMP_CTRL_ORDER);
+	c->ctrl = NULL;
+	if (!c->pgt_pages.next)
+		return;
+	list_for_each_entry_safe(p, tmp, &c->pgt_pages, lru) {
+		list_del(&p->lru);
+		__free_page(p);
+	}
+}
+
+phys_addr_t kjump_ctx_reentry(const struct kjump_ctx *c)
+{
+	return page_to_phys(c->ctrl) + (kjump_reentry - kjump_stub_start);
+}
+
+
+
+/* A descriptor-table register image as sgdt/lgdt see it. */
+struct kjump_dtr {
+	u16 limit;
+	unsigned long base;
+} __packed;
+
+static void kjump_fill_data(struct kjump_ctx *c, unsigned long head,
+			    unsigned long entry)
+{
+	phys_addr_t ctrl = page_to_phys(c->ctrl);
+	phys_addr_t data = ctrl + KJUMP_STUB_DATA;
+	phys_addr_t vectors = ctrl + (kjump_vectors - kjump_stub_start);
+	u64 *gdt = KJS(c, KJS_GDT);
+	struct kjump_dtr *dtr;
+	unsigned int i;
+
+	*(u64 *)KJS(c, KJS_PGD) = c->pgd;
+	*(u64 *)KJS(c, KJS_HEAD) = head;
+	*(u64 *)KJS(c, KJS_ENTRY) = entry;
+	*(u64 *)KJS(c, KJS_PEER) = 0;
+	*(u64 *)KJS(c, KJS_VIRT) = (unsigned long)page_address(c->ctrl);
+	*(u64 *)KJS(c, KJS_RETURN) = (unsigned long)kjump_return;
+	*(u64 *)KJS(c, KJS_SERIAL) = serial_port;
+
+	/* Flat segments: the boot protocol's 0x10 code and 0x18 data. */
+	gdt[0] = 0;
+	gdt[1] = 0;
+#ifdef CONFIG_X86_64
+	gdt[2] = 0x00af9b000000ffffULL;	/* 64-bit code, accessed */
+#else
+	gdt[2] = 0x00cf9b000000ffffULL;	/* 32-bit code, accessed */
+#endif
+	gdt[3] = 0x00cf93000000ffffULL;	/* data, accessed */
+	dtr = KJS(c, KJS_MYGDTR);
+	dtr->limit = KJS_GDT_SIZE - 1;
+	dtr->base = data + KJS_GDT;
+
+	for (i = 0; i < KJUMP_NR_VECTORS; i++) {
+		u64 off = vectors + i * KJUMP_VECTOR_STRIDE;
+#ifdef CONFIG_X86_64
+		u64 *gate = KJS(c, KJS_IDT + i * 16);
+
+		gate[0] = (off & 0xffff) | ((u64)KJUMP_CS << 16) |
+			  (0x8eULL << 40) | ((off & 0xffff0000ULL) << 32);
+		gate[1] = off >> 32;
+#else
+		u64 *gate = KJS(c, KJS_IDT + i * 8);
+
+		gate[0] = (off & 0xffff) | ((u64)KJUMP_CS << 16) |
+			  (0x8eULL << 40) | ((off & 0xffff0000ULL) << 32);
+#endif
+	}
+	dtr = KJS(c, KJS_MYIDTR);
+	dtr->limit = KJUMP_NR_VECTORS * (IS_ENABLED(CONFIG_X86_64) ? 16 : 8) - 1;
+	dtr->base = data + KJS_IDT;
+
+	/* The way back loads the writable GDT alias (see kjump_return). */
+	dtr = KJS(c, KJS_GDTR);
+	dtr->limit = GDT_SIZE - 1;
+	dtr->base = (unsigned long)get_cpu_gdt_rw(smp_processor_id());
+}
+
+/*
+ * Jump: on the one online CPU, interrupts off, devices and syscore
+ * suspended.  Returns the peer's re-entry point.
+ */
+notrace unsigned long kjump_arch_jump(struct kjump_ctx *c, unsigned long head,
+				      unsigned long entry,
+				      struct kjump_stub_stats *st)
+{
+	unsigned long peer;
+#ifdef CONFIG_X86_64
+	u64 *mine = page_address(pfn_to_page(PHYS_PFN(c->pgd)));
+	u64 *cur = __va(__read_cr3() & CR3_ADDR_MASK);
+
+	/* Share this kernel's upper half: module text, stacks, direct map. */
+	memcpy(mine + 256, cur + 256, 256 * sizeof(u64));
+#endif
+	kjump_fill_data(c, head, entry);
+
+	kjump_sym.save_processor_state();
+#ifdef CONFIG_X86_IO_APIC
+	/* Legacy interrupt routing, so the peer gets its timer while booting. */
+	kjump_sym.clear_IO_APIC();
+	kjump_sym.restore_boot_irq_mode();
+#endif
+	peer = kjump_enter(page_address(c->ctrl), page_to_phys(c->ctrl) +
+			   (kjump_identity - kjump_stub_start));
+	kjump_sym.restore_processor_state();
+
+	st->swap_out = *(u64 *)KJS(c, KJS_TSC_OUT);
+	st->swap_in = *(u64 *)KJS(c, KJS_TSC_IN);
+	st->away = *(u64 *)KJS(c, KJS_TSC_AWAY);
+	st->swapped = *(u64 *)KJS(c, KJS_SWAPPED);
+	return peer;
+}
+#else
+/* The i386 stub is not written yet: LOAD works, JUMP says so. */
+int kjump_ctx_init(struct kjump_ctx *c, struct kjump_alloc *a,
+		   const phys_addr_t *extra, unsigned int nr_extra)
+{
+	INIT_LIST_HEAD(&c->pgt_pages);
+	c->ctrl = kjump_alloc_outside(a, KJUMP_CTRL_ORDER, __GFP_ZERO);
+	return c->ctrl ? 0 : -ENOMEM;
+}
+
+void kjump_ctx_free(struct kjump_ctx *c)
+{
+	if (c->ctrl)
+		__free_pages(c->ctrl, KJUMP_CTRL_ORDER);
+	c->ctrl = NULL;
+}
+
+phys_addr_t kjump_ctx_reentry(const struct kjump_ctx *c)
+{
+	return page_to_phys(c->ctrl);
+}
+
+notrace unsigned long kjump_arch_jump(struct kjump_ctx *c, unsigned long head,
+				      unsigned long entry,
+				      struct kjump_stub_stats *st)
+{
+	return 0;
+}
+#endif
+
+u64 kjump_cycles_to_ns(u64 cycles)
+{
+	return tsc_khz ? div_u64(cycles * 1000, tsc_khz) : 0;
+}
+
+bool kjump_arch_can_jump(void)
+{
+	return IS_ENABLED(CONFIG_X86_64);
+}

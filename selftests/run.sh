@@ -1,0 +1,66 @@
+#!/bin/bash
+# The whole suite: host checks (DKMS build and install for every target,
+# userspace builds), then every scenario on every target kernel in QEMU.
+# Ends with the line "N passed, N failed" (and skipped).
+#   selftests/run.sh [TARGET...]        default: all three targets
+#   KJ_SCENARIOS="basic ..."            scenarios to boot per target
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+. "$here/qemu/targets.sh"
+targets=${*:-$KJ_TARGETS}
+scenarios=${KJ_SCENARIOS:-basic}
+logs=$top/build/logs
+mkdir -p "$logs"
+
+pass=0 fail=0 skip=0
+host_n=0
+host_tap() { # ok|not ok, description
+	host_n=$((host_n + 1))
+	echo "$1 $host_n host: $2"
+	case $1 in ok) pass=$((pass + 1)) ;; *) fail=$((fail + 1)) ;; esac
+}
+host_step() { # description, command...
+	local d=$1 log
+	shift
+	log=$logs/host-$host_n.log
+	if "$@" >"$log" 2>&1; then
+		host_tap ok "$d"
+	else
+		host_tap "not ok" "$d"
+		tail -n 30 "$log" | sed 's/^/    # /'
+	fi
+}
+
+echo "TAP version 13"
+for t in $targets; do
+	kj_target "$t" || exit 2
+	host_step "dkms build and install kjump for $KVER ($KJ_ARCH)" \
+		"$top/scripts/dkms.sh" install "$KVER"
+done
+host_step "kjumpctl builds with -Wall -Wextra -Werror (native)" \
+	make -s -C "$top/userspace" O="$top/build" clean all
+host_step "kjumpctl builds with -Wall -Wextra -Werror (-m32)" \
+	make -s -C "$top/userspace" O="$top/build" ARCH_CFLAGS=-m32 clean all
+
+for t in $targets; do
+	for s in $scenarios; do
+		out=$("$here/qemu/boot.sh" "$t" "$s" 2>"$logs/$t-$s.build")
+		rc=$?
+		echo "# ---- $t/$s"
+		echo "$out" | sed '$d'
+		last=$(echo "$out" | tail -n 1)
+		echo "# $last"
+		if [[ $last =~ ([0-9]+)\ passed,\ ([0-9]+)\ failed,\ ([0-9]+)\ skipped ]]; then
+			pass=$((pass + BASH_REMATCH[1]))
+			fail=$((fail + BASH_REMATCH[2]))
+			skip=$((skip + BASH_REMATCH[3]))
+		else
+			fail=$((fail + 1))
+			echo "not ok - $t/$s: could not build or boot the guest (rc $rc)"
+			tail -n 30 "$logs/$t-$s.build" | sed 's/^/    # /'
+		fi
+	done
+done
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ]
