@@ -171,8 +171,11 @@ void kjump_alloc_done(struct kjump_alloc *a)
 	struct page *page, *tmp;
 
 	list_for_each_entry_safe(page, tmp, &a->held, lru) {
+		unsigned int order = page_private(page);
+
 		list_del(&page->lru);
-		__free_pages(page, page_private(page));
+		set_page_private(page, 0);
+		__free_pages(page, order);
 	}
 }
 

@@ -4,7 +4,6 @@
  * Its pfn is kexec_jump_buf_pfn.  Layout and checksum: docs/protocol.md.
  */
 #include <linux/crc32.h>
-#include <linux/fs.h>
 #include <linux/io.h>
 #include <linux/gfp.h>
 #include <linux/io.h>
@@ -53,17 +52,12 @@ int kjump_jump_buf_check(const struct kjump_jump_buf *jb, size_t avail)
 static void kjump_read_boot_id(u64 id[2])
 {
 	char buf[UUID_STRING_LEN + 1] = "";
-	struct file *f;
-	loff_t pos = 0;
 	uuid_t uuid;
 
-	f = filp_open("/proc/sys/kernel/random/boot_id", O_RDONLY, 0);
-	if (IS_ERR(f))
-		return;
-	if (kernel_read(f, buf, UUID_STRING_LEN, &pos) == UUID_STRING_LEN &&
+	if (kjump_read_init_file("proc/sys/kernel/random/boot_id", buf,
+				 UUID_STRING_LEN) == UUID_STRING_LEN &&
 	    !uuid_parse(buf, &uuid))
 		memcpy(id, &uuid, sizeof(uuid));
-	filp_close(f, NULL);
 }
 
 void kjump_jump_buf_fill(struct kjump_jump_buf *jb,

@@ -9,6 +9,9 @@
  */
 #include <linux/capability.h>
 #include <linux/fs.h>
+#include <linux/fs_struct.h>
+#include <linux/pid_namespace.h>
+#include <linux/sched/task.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/security.h>
@@ -22,19 +25,55 @@ struct kjump_state_s kjump = {
 #define KJUMP_LOAD_SIZE_VER0	offsetofend(struct kjump_load, reserved)
 #define KJUMP_STATUS_SIZE_VER0	offsetofend(struct kjump_status, reserved)
 
-/* kexec_load_disabled is not exported (and is data: not in i386's kallsyms). */
+/*
+ * kexec_load_disabled is not exported, and is data: not in i386's kallsyms.
+ * Read the sysctl the way userspace does, but through init's root, so a
+ * caller in a chroot without /proc cannot make it look unset.  Unreadable
+ * counts as set: refusing is the safe answer.
+ */
 static bool kjump_load_disabled(void)
 {
 	char buf[4] = "";
+
+	if (kjump_read_init_file("proc/sys/kernel/kexec_load_disabled", buf,
+				 sizeof(buf) - 1) <= 0) {
+		pr_warn_ratelimited("cannot read kernel.kexec_load_disabled (is /proc mounted?)\n");
+		return true;
+	}
+	return buf[0] != '0';
+}
+
+/* Read up to @len bytes of @path, resolved from PID 1's root. */
+int kjump_read_init_file(const char *path, char *buf, size_t len)
+{
+	struct task_struct *init;
+	struct path root = {};
 	struct file *f;
 	loff_t pos = 0;
+	int ret;
 
-	f = filp_open("/proc/sys/kernel/kexec_load_disabled", O_RDONLY, 0);
+	rcu_read_lock();
+	init = pid_task(find_pid_ns(1, &init_pid_ns), PIDTYPE_PID);
+	if (init)
+		get_task_struct(init);
+	rcu_read_unlock();
+	if (!init)
+		return -ESRCH;
+	task_lock(init);
+	if (init->fs)
+		get_fs_root(init->fs, &root);
+	task_unlock(init);
+	put_task_struct(init);
+	if (!root.mnt)
+		return -ESRCH;
+
+	f = file_open_root(&root, path, O_RDONLY, 0);
+	path_put(&root);
 	if (IS_ERR(f))
-		return false;	/* no sysctl: kexec_load is not restricted */
-	kernel_read(f, buf, sizeof(buf) - 1, &pos);
+		return PTR_ERR(f);
+	ret = kernel_read(f, buf, len, &pos);
 	filp_close(f, NULL);
-	return buf[0] == '1';
+	return ret;
 }
 
 u32 kjump_refusals(void)
