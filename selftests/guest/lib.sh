@@ -1,7 +1,75 @@
-# Helpers for the in-guest scenarios (sourced).
+# Helpers for the in-guest scenarios (sourced by A's and B's scripts).
+# TAP goes to stdout (the result channel); kj_ok/kj_not_ok number it.
 KJ_SCENARIO=$(sed -n 's/.*kjtest=\([^ ]*\).*/\1/p' /proc/cmdline)
+kj_n=0
+kj_failed=0
+kj_ok() { kj_n=$((kj_n + 1)); echo "ok $kj_n - $*"; }
+kj_not_ok() { kj_n=$((kj_n + 1)); kj_failed=$((kj_failed + 1)); echo "not ok $kj_n - $*"; }
+kj_check() { # description, command...
+	d=$1; shift
+	if "$@"; then kj_ok "$d"; else kj_not_ok "$d"; fi
+}
+kj_param() { # name default: value of name= on the kernel command line
+	v=$(sed -n "s/.*[ ^]$1=\([^ ]*\).*/\1/p" /proc/cmdline)
+	echo "${v:-$2}"
+}
 
 # B's initramfs: this guest's own root, less A's copy of B's kernel.
 kj_make_b_initrd() {
 	(cd / && find . -xdev ! -path './boot*' ! -path './tmp/*' | cpio -o -H newc 2>/dev/null) >"$1"
+}
+
+# Devices: the virtio disk (vda) and NIC (eth0) QEMU gives every test guest.
+kj_devices_up() {
+	modprobe virtio_pci 2>/dev/null
+	modprobe virtio_blk && modprobe virtio_net || return 1
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		[ -b /dev/vda ] && [ -d /sys/class/net/eth0 ] && break
+		sleep 0.2
+	done
+	ip link set eth0 up
+}
+
+# A DHCP lease from QEMU's user network (restrict=on: nothing leaves).
+kj_dhcp() {
+	ip addr flush dev eth0 2>/dev/null
+	udhcpc -i eth0 -n -q -t 10 -T 1 -s /usr/lib/kjump/udhcpc.script >/tmp/dhcp.log 2>&1 &&
+		grep -q '^lease ' /tmp/dhcp.log
+}
+
+# Sector I/O on the raw disk, around the page cache.
+kj_disk_write() { # sector text
+	printf '%-511s\n' "$2" | dd of=/dev/vda bs=512 seek="$1" count=1 conv=notrunc,fsync 2>/dev/null
+}
+kj_disk_read() { # sector
+	echo 1 >/proc/sys/vm/drop_caches
+	dd if=/dev/vda bs=512 skip="$1" count=1 2>/dev/null | tr -d '\n' | sed 's/ *$//'
+}
+
+kj_state() { cat "$1" 2>/dev/null; }
+kj_wait_state() { # file pattern seconds
+	t=0
+	while [ $t -lt $(($3 * 10)) ]; do
+		kj_state "$1" | grep -q "$2" && return 0
+		sleep 0.1
+		t=$((t + 1))
+	done
+	return 1
+}
+
+# A's workload: PERCENT of RAM in checksummed pages, and a counter.
+kj_workload_start() {
+	kj_workload hold "$1" /tmp/hold.state &
+	kj_hold_pid=$!
+	kj_workload count /tmp/count.state &
+	kj_count_pid=$!
+	kj_wait_state /tmp/hold.state ready 120 && kj_wait_state /tmp/count.state '^[0-9]' 10
+}
+kj_workload_check() {
+	rm -f /tmp/hold.state
+	kill -USR1 "$kj_hold_pid" && kj_wait_state /tmp/hold.state '^ok' 120
+}
+
+kj_dmesg_clean() {
+	! dmesg | grep -E 'WARNING:|BUG:|Oops|general protection|Call Trace|kernel BUG|UBSAN|KASAN'
 }

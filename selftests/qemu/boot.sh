@@ -23,6 +23,12 @@ initrd=$build/initramfs-$scenario.cpio.gz
 "$here/mkinitramfs.sh" "$target" "$initrd" "${KJ_EXTRA_ROOT:-}"
 set +e
 
+# Every guest gets a scratch virtio disk and a virtio NIC on QEMU's user
+# network with restrict=on: DHCP works, nothing leaves the guest.
+disk=$build/disk-$scenario.img
+rm -f "$disk"
+truncate -s 16M "$disk"
+
 tap=$logs/$target-$scenario.tap
 console=$logs/$target-$scenario.console
 rm -f "$tap" "$console"
@@ -33,6 +39,8 @@ timeout --foreground -k 10 "$KJ_TIMEOUT" "$QEMU" -accel tcg -smp 2 -m "$KJ_MEM" 
 	-kernel "$KROOT/boot/vmlinuz-$KVER" -initrd "$initrd" \
 	-append "console=ttyS0,115200 panic=-1 kjtest=$scenario ${KJ_APPEND:-}" \
 	-serial "file:$console" -serial "file:$tap" \
+	-drive "file=$disk,if=virtio,format=raw" \
+	-netdev user,id=n0,restrict=on -device virtio-net-pci,netdev=n0,romfile= \
 	${KJ_QEMU_ARGS:-} </dev/null
 rc=$?
 secs=$(($(date +%s) - start))

@@ -34,7 +34,7 @@ cp "$KROOT/lib/modules/$KVER/modules.builtin"* "$mdir/" 2>/dev/null || true
 cp "$KROOT/lib/modules/$KVER/modules.order" "$mdir/" 2>/dev/null || true
 
 # Distro modules (and what they depend on), resolved by the host's kmod.
-want="virtio_blk virtio_net virtio_console ext4"
+want="virtio_pci virtio_blk virtio_net ext4"
 if [ ! -f "$KROOT/lib/modules/$KVER/modules.dep" ]; then
 	depmod -b "$KROOT" "$KVER"
 fi
@@ -59,6 +59,7 @@ cp "$KROOT/boot/vmlinuz-$KVER" "$root/boot/vmlinuz"
 for t in "$build"/tests/*; do
 	[ -e "$t" ] && cp -r "$t" "$root/usr/lib/kjump/"
 done
+cp "$build/tests/kj_workload" "$root/usr/bin/"
 if [ -n "$extra" ] && [ -d "$extra" ]; then
 	cp -a "$extra"/. "$root"/
 fi
