@@ -94,6 +94,12 @@ static int kjump_check_region(const struct kjump_region *r)
 		pr_warn_ratelimited("load: region must lie below 4 GiB on i386\n");
 		return -EADDRNOTAVAIL;
 	}
+	/* B reads A's jump buffer in place: it must not be swapped away. */
+	if (kjump_touches_region(r, PFN_PHYS(kjump_jump_buf_pfn()), PAGE_SIZE)) {
+		pr_warn_ratelimited("load: the jump buffer (pfn 0x%lx) lies in the region\n",
+				    kjump_jump_buf_pfn());
+		return -EADDRINUSE;
+	}
 	if ((r->low_size && !kjump_is_ram(r->low_start, r->low_size)) ||
 	    !kjump_is_ram(r->start, r->size)) {
 		pr_warn_ratelimited("load: region is not all System RAM\n");

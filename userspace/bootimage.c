@@ -61,8 +61,13 @@ static int kj_slurp(const char *path, void **buf, size_t *len)
 	return 0;
 }
 
-/* The low part: A's first RAM range below 640 KiB, page-rounded. */
-static void kj_pick_low(const struct kj_memmap *ram, struct kjump_region *r)
+/*
+ * The low part: A's first RAM range below 640 KiB, page-rounded, and not
+ * holding @avoid (A's jump buffer, which B reads in place): the larger side
+ * of it is kept.
+ */
+static void kj_pick_low(const struct kj_memmap *ram, uint64_t avoid,
+			struct kjump_region *r)
 {
 	size_t i;
 
@@ -74,6 +79,12 @@ static void kj_pick_low(const struct kj_memmap *ram, struct kjump_region *r)
 			continue;
 		if (e > KJ_LOW_LIMIT)
 			e = KJ_LOW_LIMIT;
+		if (avoid >= s && avoid < e) {
+			if (avoid - s >= e - avoid - KJ_PAGE)
+				e = avoid;
+			else
+				s = avoid + KJ_PAGE;
+		}
 		if (e > s) {
 			r->low_start = s;
 			r->low_size = e - s;
@@ -82,21 +93,34 @@ static void kj_pick_low(const struct kj_memmap *ram, struct kjump_region *r)
 	}
 }
 
-/* The main range: the highest aligned fit in one RAM range below 4 GiB. */
+/*
+ * The main range: the highest aligned fit in one RAM range below 4 GiB
+ * that does not hold @avoid.
+ */
 static int kj_pick_range(const struct kj_memmap *ram, uint64_t size,
-			 uint64_t align, uint64_t *start)
+			 uint64_t align, uint64_t avoid, uint64_t *start)
 {
 	size_t i;
 
 	for (i = ram->n; i-- > 0;) {
 		uint64_t lo = KJ_ALIGN(ram->r[i].start, align);
 		uint64_t hi = ram->r[i].end + 1;
+		uint64_t s;
 
 		if (hi > (1ULL << 32))
 			hi = 1ULL << 32;
 		if (lo < (1ULL << 20) || hi <= lo || hi - lo < size)
 			continue;
-		*start = (hi - size) & ~(align - 1);
+		s = (hi - size) & ~(align - 1);
+		if (avoid >= s && avoid < s + size) {
+			/* Below the page to avoid, or not in this range. */
+			if ((avoid & ~(align - 1)) < lo + size)
+				continue;
+			s = ((avoid & ~(align - 1)) - size) & ~(align - 1);
+		}
+		if (s < lo)
+			continue;
+		*start = s;
 		return 0;
 	}
 	return -ENOSPC;
@@ -215,7 +239,7 @@ int kj_boot_build(const struct kj_boot_opts *o, struct kj_boot_image *b,
 	struct boot_params *bp;
 	struct kj_memmap ram;
 	size_t klen, ilen = 0, setup_len, hdr_end, blob_len, cl_len;
-	uint64_t align, kmem, kfile, cur, end, need, cl_addr, kentry, start = 0;
+	uint64_t align, kmem, kfile, cur, end, need, cl_addr, kentry, start = 0, avoid;
 	uint8_t *setup;
 	char *k;
 	int ret;
@@ -262,7 +286,8 @@ int kj_boot_build(const struct kj_boot_opts *o, struct kj_boot_image *b,
 		return kj_err(err, errlen, ret, ret == -EPERM ?
 			      "cannot read physical addresses in /proc/iomem: run as root" :
 			      "cannot read /proc/iomem: %s", strerror(-ret));
-	kj_pick_low(&ram, &b->region);
+	avoid = o->jump_buf_pfn * KJ_PAGE;
+	kj_pick_low(&ram, avoid, &b->region);
 	b->region.size = o->region_size;
 	need = kmem + 3 * KJ_PAGE + KJ_ALIGN(ilen, KJ_PAGE) + KJ_RUN_ROOM;
 	if (b->region.size < need)
@@ -275,13 +300,18 @@ int kj_boot_build(const struct kj_boot_opts *o, struct kj_boot_image *b,
 	if (o->region_addr) {
 		if (o->region_addr & (KJ_PAGE - 1) || o->region_size & (KJ_PAGE - 1))
 			return kj_err(err, errlen, -EINVAL, "--region must be page aligned");
+		if (avoid >= o->region_addr && avoid < o->region_addr + o->region_size)
+			return kj_err(err, errlen, -EADDRINUSE,
+				      "region 0x%" PRIx64 "+%" PRIu64 " MiB holds A's jump buffer "
+				      "(pfn %" PRIu64 "): choose another --region",
+				      o->region_addr, o->region_size >> 20, o->jump_buf_pfn);
 		if (!kj_in_ram(&ram, o->region_addr, o->region_size))
 			return kj_err(err, errlen, -EINVAL,
 				      "region 0x%" PRIx64 "+%" PRIu64 " MiB is not one range "
 				      "of System RAM (see /proc/iomem)",
 				      o->region_addr, o->region_size >> 20);
 		start = o->region_addr;
-	} else if (kj_pick_range(&ram, o->region_size, align, &start)) {
+	} else if (kj_pick_range(&ram, o->region_size, align, avoid, &start)) {
 		return kj_err(err, errlen, -ENOSPC,
 			      "no contiguous %" PRIu64 " MiB of RAM below 4 GiB: "
 			      "use a smaller --region", o->region_size >> 20);

@@ -161,6 +161,10 @@ static void kj_load_error(int fd, int err, uint64_t region)
 			"shadow pages: free memory or use a smaller --region\n",
 			region >> 20);
 		break;
+	case EADDRINUSE:
+		fprintf(stderr, "  the region holds A's jump buffer, which B must read in place: "
+			"choose another --region\n");
+		break;
 	case EADDRNOTAVAIL:
 		fprintf(stderr, "  the region is not all RAM, or a segment lies outside "
 			"it: check --region against /proc/iomem (dmesg says which)\n");
