@@ -232,6 +232,45 @@ static size_t kj_entry_blob(uint8_t *p, int entry32, uint64_t bp, uint64_t kentr
 	return n;
 }
 
+/*
+ * A flat payload: its bytes at the start of the region, entered there.
+ * It gets no boot_params; the protocol alone (0(%rsp), 8(%rsp)) binds it.
+ */
+static int kj_raw_build(const struct kj_boot_opts *o, struct kj_boot_image *b,
+			const struct kj_memmap *ram, char *err, size_t errlen)
+{
+	uint64_t avoid = o->jump_buf_pfn * KJ_PAGE, start = 0;
+	size_t len;
+	int ret;
+
+	ret = kj_slurp(o->raw, &b->kernel_buf, &len);
+	if (ret)
+		return kj_err(err, errlen, ret, "cannot read payload %s: %s",
+			      o->raw, strerror(-ret));
+	if (!len || len > o->region_size)
+		return kj_err(err, errlen, -EINVAL, "payload %s is empty or larger than "
+			      "the region", o->raw);
+	if (o->region_addr) {
+		if (!kj_in_ram(ram, o->region_addr, o->region_size) ||
+		    (avoid >= o->region_addr && avoid < o->region_addr + o->region_size))
+			return kj_err(err, errlen, -EINVAL, "--region is not free RAM "
+				      "for the payload (see /proc/iomem)");
+		start = o->region_addr;
+	} else if (kj_pick_range(ram, o->region_size, 2ULL << 20, avoid, &start)) {
+		return kj_err(err, errlen, -ENOSPC, "no room for a %" PRIu64 " MiB region",
+			      o->region_size >> 20);
+	}
+	b->region.start = start;
+	b->region.size = o->region_size;
+	b->entry = start;
+	b->kernel_addr = start;
+	b->kernel_memsz = KJ_ALIGN(len, KJ_PAGE);
+	b->used_end = start + b->kernel_memsz;
+	snprintf(b->version, sizeof(b->version), "flat payload, %zu bytes", len);
+	kj_add_seg(b, b->kernel_buf, len, start, len);
+	return 0;
+}
+
 int kj_boot_build(const struct kj_boot_opts *o, struct kj_boot_image *b,
 		  char *err, size_t errlen)
 {
@@ -245,6 +284,13 @@ int kj_boot_build(const struct kj_boot_opts *o, struct kj_boot_image *b,
 	int ret;
 
 	memset(b, 0, sizeof(*b));
+	if (o->raw) {
+		ret = kj_read_system_ram(&ram);
+		if (ret)
+			return kj_err(err, errlen, ret, "cannot read /proc/iomem: %s",
+				      strerror(-ret));
+		return kj_raw_build(o, b, &ram, err, errlen);
+	}
 	ret = kj_slurp(o->kernel, &b->kernel_buf, &klen);
 	if (ret)
 		return kj_err(err, errlen, ret, "cannot read kernel %s: %s",

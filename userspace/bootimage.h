@@ -21,6 +21,7 @@ struct kj_boot_opts {
 	uint64_t region_addr;		/* 0: choose */
 	uint64_t jump_buf_pfn;		/* A's kexec_jump_buf_pfn */
 	int entry32;			/* enter B through the 32-bit protocol */
+	const char *raw;		/* instead of a bzImage: a flat payload */
 };
 
 struct kj_boot_image {
@@ -41,6 +42,7 @@ struct kj_boot_image {
 /* Minimum room B needs past its image to boot and run. */
 #define KJ_RUN_ROOM		(64ULL << 20)
 #define KJ_DEFAULT_REGION	(192ULL << 20)
+#define KJ_DEFAULT_RAW_REGION	(2ULL << 20)
 
 int kj_boot_build(const struct kj_boot_opts *o, struct kj_boot_image *b,
 		  char *err, size_t errlen);

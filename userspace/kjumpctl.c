@@ -129,12 +129,16 @@ static void kj_help_load(FILE *f)
 	fprintf(f,
 "usage: %s load --kernel BZIMAGE [--initrd FILE] [--append \"ARGS\" | --reuse-cmdline]\n"
 "                [--region SIZE[@ADDR]]\n"
+"       %s load --raw PAYLOAD [--region SIZE[@ADDR]]\n"
 "  Load kernel B for a later 'kjumpctl jump'.  B gets only the region as RAM:\n"
 "  SIZE (K, M or G suffix; default %llu M) of contiguous RAM, at ADDR or at the\n"
 "  highest fit below 4 GiB, plus A's RAM below 640 KiB.  A needs as much free\n"
 "  memory as the region to hold its displaced pages.\n"
 "  B's command line: kexec_jump_buf_pfn=N, then --append, or A's own line with\n"
-"  --reuse-cmdline.\n", prog, KJ_DEFAULT_REGION >> 20);
+"  --reuse-cmdline.\n"
+"  --raw loads a flat payload at the region's start (default region %llu M)\n"
+"  and enters it there, with the kexec-jump protocol only.\n",
+		prog, prog, KJ_DEFAULT_REGION >> 20, KJ_DEFAULT_RAW_REGION >> 20);
 }
 
 static void kj_load_error(int fd, int err, uint64_t region)
@@ -183,10 +187,11 @@ static int cmd_load(int argc, char **argv)
 		{ "command-line", required_argument, NULL, 'a' },
 		{ "reuse-cmdline", no_argument, NULL, 'r' },
 		{ "region", required_argument, NULL, 'R' },
+		{ "raw", required_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	struct kj_boot_opts o = { .region_size = KJ_DEFAULT_REGION };
+	struct kj_boot_opts o = { .region_size = 0 };
 	struct kj_boot_image b;
 	struct kjump_status st;
 	struct kjump_load req;
@@ -194,8 +199,9 @@ static int cmd_load(int argc, char **argv)
 	int c, fd, ret;
 
 	o.entry32 = sizeof(void *) == 4;
-	while ((c = getopt_long(argc, argv, "k:i:a:rR:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "k:i:a:rR:w:h", opts, NULL)) != -1) {
 		switch (c) {
+		case 'w': o.raw = optarg; break;
 		case 'k': o.kernel = optarg; break;
 		case 'i': o.initrd = optarg; break;
 		case 'a': o.cmdline = optarg; break;
@@ -208,8 +214,10 @@ static int cmd_load(int argc, char **argv)
 		default: kj_help_load(stderr); return 2;
 		}
 	}
-	if (!o.kernel)
-		kj_die_usage("load needs --kernel BZIMAGE");
+	if (!o.kernel == !o.raw)
+		kj_die_usage("load needs --kernel BZIMAGE or --raw PAYLOAD");
+	if (!o.region_size)
+		o.region_size = o.raw ? KJ_DEFAULT_RAW_REGION : KJ_DEFAULT_REGION;
 
 	fd = kj_open();
 	if (kj_status(fd, &st)) {
@@ -241,7 +249,7 @@ static int cmd_load(int argc, char **argv)
 		kj_boot_free(&b);
 		return 1;
 	}
-	printf("loaded %s%s%s\n", o.kernel, *b.version ? ": " : "", b.version);
+	printf("loaded %s%s%s\n", o.raw ? o.raw : o.kernel, *b.version ? ": " : "", b.version);
 	printf("  region  0x%" PRIx64 "-0x%" PRIx64 " (%" PRIu64 " MiB)",
 	       (uint64_t)b.region.start, (uint64_t)(b.region.start + b.region.size - 1),
 	       (uint64_t)b.region.size >> 20);

@@ -47,13 +47,13 @@ secs=$(($(date +%s) - start))
 
 pass=0 fail=0 skip=0
 if [ -f "$tap" ]; then
-	tr -d '\r' <"$tap" >"$tap.tmp" && mv "$tap.tmp" "$tap"
+	tr -d '\r\000' <"$tap" >"$tap.tmp" && mv "$tap.tmp" "$tap"
 	sed 's/^/    /' "$tap"
-	pass=$(grep -E '^ok ' "$tap" | grep -vc '# SKIP')
-	skip=$(grep -E '^ok ' "$tap" | grep -c '# SKIP')
-	fail=$(grep -cE '^not ok ' "$tap")
+	pass=$(grep -aE '^ok ' "$tap" | grep -avc '# SKIP')
+	skip=$(grep -aE '^ok ' "$tap" | grep -ac '# SKIP')
+	fail=$(grep -acE '^not ok ' "$tap")
 fi
-if ! grep -q '^KJUMP-DONE' "$tap" 2>/dev/null; then
+if ! grep -aq '^KJUMP-DONE' "$tap" 2>/dev/null; then
 	fail=$((fail + 1))
 	echo "not ok - $target/$scenario: guest did not finish (qemu exit $rc after ${secs}s); console: $console"
 	tail -n 40 "$console" 2>/dev/null | sed 's/^/    # /'
