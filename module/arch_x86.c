@@ -9,6 +9,7 @@
  * the stub restored.
  */
 #include <linux/io.h>
+#include <linux/math64.h>
 #include <linux/ioport.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -299,7 +300,7 @@ notrace unsigned long kjump_arch_jump(struct kjump_ctx *c, unsigned long head,
 
 u64 kjump_cycles_to_ns(u64 cycles)
 {
-	return tsc_khz ? div_u64(cycles * 1000, tsc_khz) : 0;
+	return tsc_khz ? mul_u64_u32_div(cycles, NSEC_PER_MSEC, tsc_khz) : 0;
 }
 
 bool kjump_arch_can_jump(void)
