@@ -4,12 +4,15 @@
 # Ends with the line "N passed, N failed" (and skipped).
 #   selftests/run.sh [TARGET...]        default: all three targets
 #   KJ_SCENARIOS="basic ..."            scenarios to boot per target
+#                                       (SCENARIO@CPU boots with -cpu CPU)
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 . "$here/qemu/targets.sh"
 targets=${*:-$KJ_TARGETS}
-scenarios=${KJ_SCENARIOS:-basic}
+# x86_64: the jump on the default 4-level CPU model and on -cpu max (LA57).
+scen_x86_64=${KJ_SCENARIOS:-"basic roundtrip roundtrip@max payload"}
+scen_i386=${KJ_SCENARIOS:-"basic"}
 logs=$top/build/logs
 mkdir -p "$logs"
 
@@ -44,10 +47,16 @@ host_step "kjumpctl builds with -Wall -Wextra -Werror (-m32)" \
 	make -s -C "$top/userspace" O="$top/build" ARCH_CFLAGS=-m32 clean all
 
 for t in $targets; do
-	for s in $scenarios; do
-		out=$("$here/qemu/boot.sh" "$t" "$s" 2>"$logs/$t-$s.build")
+	kj_target "$t"
+	scenarios=$scen_x86_64
+	[ "$KJ_ARCH" = i386 ] && scenarios=$scen_i386
+	for sc in $scenarios; do
+		s=${sc%@*}
+		cpu=
+		[ "$sc" != "$s" ] && cpu=${sc#*@}
+		out=$(KJ_CPU=$cpu "$here/qemu/boot.sh" "$t" "$s" 2>"$logs/$t-$s.build")
 		rc=$?
-		echo "# ---- $t/$s"
+		echo "# ---- $t/$sc"
 		echo "$out" | sed '$d'
 		last=$(echo "$out" | tail -n 1)
 		echo "# $last"

@@ -29,8 +29,8 @@ disk=$build/disk-$scenario.img
 rm -f "$disk"
 truncate -s 16M "$disk"
 
-tap=$logs/$target-$scenario.tap
-console=$logs/$target-$scenario.console
+tap=$logs/$target-$scenario${KJ_CPU:+-$KJ_CPU}.tap
+console=$logs/$target-$scenario${KJ_CPU:+-$KJ_CPU}.console
 rm -f "$tap" "$console"
 start=$(date +%s)
 timeout --foreground -k 10 "$KJ_TIMEOUT" "$QEMU" -accel tcg -smp 2 -m "$KJ_MEM" \
@@ -62,5 +62,5 @@ elif [ "$fail" -gt 0 ]; then
 else
 	rm -f "$console.kept"
 fi
-echo "$target/$scenario: $pass passed, $fail failed, $skip skipped (${secs}s)"
+echo "$target/$scenario${KJ_CPU:+@$KJ_CPU}: $pass passed, $fail failed, $skip skipped (${secs}s)"
 [ "$fail" -eq 0 ]
