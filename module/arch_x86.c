@@ -25,7 +25,6 @@ static ushort serial_port = 0x3f8;
 module_param(serial_port, ushort, 0644);
 MODULE_PARM_DESC(serial_port, "I/O port of the UART for the stub's diagnostics (0: none)");
 
-#ifdef CONFIG_X86_64
 extern const u8 kjump_stub_start[], kjump_stub_end[];
 extern const u8 kjump_identity[], kjump_reentry[], kjump_vectors[];
 unsigned long kjump_enter(void *ctrl, unsigned long ident_entry);
@@ -39,17 +38,9 @@ void kjump_return(void);
 
 #define KJS(c, off)	((void *)page_address((c)->ctrl) + KJUMP_STUB_DATA + (off))
 
-static bool kjump_la57(void)
-{
-#ifdef CONFIG_X86_64
-	return native_read_cr4() & X86_CR4_LA57;
-#else
-	return false;
-#endif
-}
 
-static u64 *kjump_pt_next(struct kjump_ctx *c, struct kjump_alloc *a,
-			  u64 *table, unsigned int idx)
+static void *kjump_pt_next(struct kjump_ctx *c, struct kjump_alloc *a,
+			   u64 *table, unsigned int idx, u64 flags)
 {
 	if (!(table[idx] & 1)) {
 		struct page *p = kjump_alloc_outside(a, 0, __GFP_ZERO);
@@ -57,29 +48,60 @@ static u64 *kjump_pt_next(struct kjump_ctx *c, struct kjump_alloc *a,
 		if (!p)
 			return NULL;
 		list_add(&p->lru, &c->pgt_pages);
-		table[idx] = page_to_phys(p) | KJ_PT_TABLE;
+		table[idx] = page_to_phys(p) | flags;
 	}
 	return page_address(pfn_to_page(PHYS_PFN(table[idx] & KJ_PT_ADDR)));
 }
 
+#ifdef CONFIG_X86_64
+#define KJ_LARGE	KJ_2M
+static bool kjump_la57(void)
+{
+	return native_read_cr4() & X86_CR4_LA57;
+}
+
 /* Map the 2 MiB page holding @addr 1:1 (4- or 5-level, like this kernel). */
-static int kjump_map_2m(struct kjump_ctx *c, struct kjump_alloc *a, u64 addr)
+static int kjump_map_large(struct kjump_ctx *c, struct kjump_alloc *a, u64 addr)
 {
 	u64 *t = page_address(pfn_to_page(PHYS_PFN(c->pgd)));
 
 	if (kjump_la57()) {
-		t = kjump_pt_next(c, a, t, (addr >> 48) & 511);
+		t = kjump_pt_next(c, a, t, (addr >> 48) & 511, KJ_PT_TABLE);
 		if (!t)
 			return -ENOMEM;
 	}
-	t = kjump_pt_next(c, a, t, (addr >> 39) & 511);
+	t = kjump_pt_next(c, a, t, (addr >> 39) & 511, KJ_PT_TABLE);
 	if (t)
-		t = kjump_pt_next(c, a, t, (addr >> 30) & 511);
+		t = kjump_pt_next(c, a, t, (addr >> 30) & 511, KJ_PT_TABLE);
 	if (!t)
 		return -ENOMEM;
 	t[(addr >> 21) & 511] = (addr & ~(KJ_2M - 1)) | KJ_PT_LARGE;
 	return 0;
 }
+#elif defined(CONFIG_X86_PAE)
+#define KJ_LARGE	KJ_2M
+/* PAE: a PDPT whose entries may carry only the present bit, 2 MiB pages. */
+static int kjump_map_large(struct kjump_ctx *c, struct kjump_alloc *a, u64 addr)
+{
+	u64 *t = page_address(pfn_to_page(PHYS_PFN(c->pgd)));
+
+	t = kjump_pt_next(c, a, t, (addr >> 30) & 3, 1);
+	if (!t)
+		return -ENOMEM;
+	t[(addr >> 21) & 511] = (addr & ~(KJ_2M - 1)) | KJ_PT_LARGE;
+	return 0;
+}
+#else
+#define KJ_LARGE	(1ULL << 22)
+/* Two-level paging: 4 MiB pages (PSE) straight in the directory. */
+static int kjump_map_large(struct kjump_ctx *c, struct kjump_alloc *a, u64 addr)
+{
+	u32 *t = page_address(pfn_to_page(PHYS_PFN(c->pgd)));
+
+	t[(addr >> 22) & 1023] = (u32)(addr & ~(KJ_LARGE - 1)) | (u32)KJ_PT_LARGE;
+	return 0;
+}
+#endif
 
 static int kjump_map_range(struct kjump_ctx *c, struct kjump_alloc *a,
 			   u64 start, u64 end)
@@ -87,14 +109,15 @@ static int kjump_map_range(struct kjump_ctx *c, struct kjump_alloc *a,
 	u64 addr;
 	int ret;
 
-	for (addr = start & ~(KJ_2M - 1); addr < end; addr += KJ_2M) {
-		ret = kjump_map_2m(c, a, addr);
+	for (addr = start & ~(KJ_LARGE - 1); addr < end; addr += KJ_LARGE) {
+		ret = kjump_map_large(c, a, addr);
 		if (ret)
 			return ret;
 	}
 	return 0;
 }
 
+#ifdef CONFIG_X86_64
 struct kjump_map_walk {
 	struct kjump_ctx *c;
 	struct kjump_alloc *a;
@@ -106,6 +129,7 @@ static int kjump_map_ram(struct resource *res, void *arg)
 
 	return kjump_map_range(w->c, w->a, res->start, res->end + 1);
 }
+#endif
 
 /*
  * The control area and the jump tables.  The tables map all of this
@@ -117,9 +141,7 @@ static int kjump_map_ram(struct resource *res, void *arg)
 int kjump_ctx_init(struct kjump_ctx *c, struct kjump_alloc *a,
 		   const phys_addr_t *extra, unsigned int nr_extra)
 {
-	struct kjump_map_walk w = { .c = c, .a = a };
 	struct page *top;
-	unsigned int i;
 	int ret;
 
 	BUILD_BUG_ON(KJ_IND_DESTINATION != KJUMP_IND_DESTINATION ||
@@ -140,6 +162,10 @@ int kjump_ctx_init(struct kjump_ctx *c, struct kjump_alloc *a,
 	list_add(&top->lru, &c->pgt_pages);
 	c->pgd = page_to_phys(top);
 
+#ifdef CONFIG_X86_64
+	struct kjump_map_walk w = { .c = c, .a = a };
+	unsigned int i;
+
 	ret = kjump_map_range(c, a, 0, KJ_2M);
 	if (!ret)
 		ret = walk_iomem_res_desc(IORES_DESC_NONE,
@@ -147,6 +173,11 @@ int kjump_ctx_init(struct kjump_ctx *c, struct kjump_alloc *a,
 					  0, -1, &w, kjump_map_ram);
 	for (i = 0; !ret && i < nr_extra; i++)
 		ret = kjump_map_range(c, a, extra[i], extra[i] + 1);
+#else
+	/* The blob turns paging off at once: only it must be mapped 1:1. */
+	ret = kjump_map_range(c, a, page_to_phys(c->ctrl),
+			      page_to_phys(c->ctrl) + (PAGE_SIZE << KJUMP_CTRL_ORDER));
+#endif
 	return ret;
 }
 
@@ -243,13 +274,12 @@ notrace unsigned long kjump_arch_jump(struct kjump_ctx *c, unsigned long head,
 				      struct kjump_stub_stats *st)
 {
 	unsigned long peer;
-#ifdef CONFIG_X86_64
-	u64 *mine = page_address(pfn_to_page(PHYS_PFN(c->pgd)));
-	u64 *cur = __va(__read_cr3() & CR3_ADDR_MASK);
+	pgd_t *mine = page_address(pfn_to_page(PHYS_PFN(c->pgd)));
+	pgd_t *cur = __va(__read_cr3() & CR3_ADDR_MASK);
 
 	/* Share this kernel's upper half: module text, stacks, direct map. */
-	memcpy(mine + 256, cur + 256, 256 * sizeof(u64));
-#endif
+	memcpy(mine + KERNEL_PGD_BOUNDARY, cur + KERNEL_PGD_BOUNDARY,
+	       (PTRS_PER_PGD - KERNEL_PGD_BOUNDARY) * sizeof(pgd_t));
 	kjump_fill_data(c, head, entry);
 
 	kjump_sym.save_processor_state();
@@ -268,35 +298,6 @@ notrace unsigned long kjump_arch_jump(struct kjump_ctx *c, unsigned long head,
 	st->swapped = *(u64 *)KJS(c, KJS_SWAPPED);
 	return peer;
 }
-#else
-/* The i386 stub is not written yet: LOAD works, JUMP says so. */
-int kjump_ctx_init(struct kjump_ctx *c, struct kjump_alloc *a,
-		   const phys_addr_t *extra, unsigned int nr_extra)
-{
-	INIT_LIST_HEAD(&c->pgt_pages);
-	c->ctrl = kjump_alloc_outside(a, KJUMP_CTRL_ORDER, __GFP_ZERO);
-	return c->ctrl ? 0 : -ENOMEM;
-}
-
-void kjump_ctx_free(struct kjump_ctx *c)
-{
-	if (c->ctrl)
-		__free_pages(c->ctrl, KJUMP_CTRL_ORDER);
-	c->ctrl = NULL;
-}
-
-phys_addr_t kjump_ctx_reentry(const struct kjump_ctx *c)
-{
-	return page_to_phys(c->ctrl);
-}
-
-notrace unsigned long kjump_arch_jump(struct kjump_ctx *c, unsigned long head,
-				      unsigned long entry,
-				      struct kjump_stub_stats *st)
-{
-	return 0;
-}
-#endif
 
 u64 kjump_cycles_to_ns(u64 cycles)
 {
@@ -305,5 +306,5 @@ u64 kjump_cycles_to_ns(u64 cycles)
 
 bool kjump_arch_can_jump(void)
 {
-	return IS_ENABLED(CONFIG_X86_64);
+	return true;
 }

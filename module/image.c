@@ -62,6 +62,15 @@ static bool kjump_is_ram(u64 start, u64 size)
 				 IORES_DESC_NONE) == REGION_INTERSECTS;
 }
 
+u64 kjump_region_limit(void)
+{
+#ifdef CONFIG_X86_32
+	return __pa(high_memory);
+#else
+	return U64_MAX;
+#endif
+}
+
 static int kjump_check_region(const struct kjump_region *r)
 {
 	u64 low_end = r->low_start + r->low_size;
@@ -89,9 +98,10 @@ static int kjump_check_region(const struct kjump_region *r)
 		pr_warn_ratelimited("load: region range overlaps the low part or wraps\n");
 		return -EINVAL;
 	}
-	/* The stubs reach the region with 32-bit or identity-mapped addresses. */
-	if (IS_ENABLED(CONFIG_X86_32) && end > (1ULL << 32)) {
-		pr_warn_ratelimited("load: region must lie below 4 GiB on i386\n");
+	/* i386: sources, destinations and control pages all in lowmem. */
+	if (end > kjump_region_limit()) {
+		pr_warn_ratelimited("load: the region must end below 0x%llx (lowmem) on i386\n",
+				    kjump_region_limit());
 		return -EADDRNOTAVAIL;
 	}
 	/* B reads A's jump buffer in place: it must not be swapped away. */

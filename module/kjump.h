@@ -96,6 +96,7 @@ int kjump_symbols_init(void);
 
 /* image.c: LOAD and UNLOAD. */
 int kjump_image_load(const struct kjump_load *req);
+u64 kjump_region_limit(void);
 void kjump_image_free(struct kjump_image *image);
 
 /* jump_buf.c: this kernel's jump buffer and the peer's. */

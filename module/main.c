@@ -199,6 +199,7 @@ static long kjump_ioctl_status(void __user *arg)
 	st.jump_buf_pfn = kjump_jump_buf_pfn();
 	st.peer_buf_pfn = kjump.peer_buf_pfn;
 	st.nr_jumps = kjump.nr_jumps;
+	st.region_limit = kjump_region_limit();
 	if (kjump.image) {
 		st.nr_segments = kjump.image->nr_segments;
 		st.entry = kjump.image->entry;

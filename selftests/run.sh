@@ -12,7 +12,7 @@ top=$(cd "$here/.." && pwd)
 targets=${*:-$KJ_TARGETS}
 # x86_64: the jump on the default 4-level CPU model and on -cpu max (LA57).
 scen_x86_64=${KJ_SCENARIOS:-"basic roundtrip roundtrip@max payload"}
-scen_i386=${KJ_SCENARIOS:-"basic"}
+scen_i386=${KJ_SCENARIOS:-"basic roundtrip payload"}
 logs=$top/build/logs
 mkdir -p "$logs"
 

@@ -98,7 +98,8 @@ static void kj_pick_low(const struct kj_memmap *ram, uint64_t avoid,
  * that does not hold @avoid.
  */
 static int kj_pick_range(const struct kj_memmap *ram, uint64_t size,
-			 uint64_t align, uint64_t avoid, uint64_t *start)
+			 uint64_t align, uint64_t avoid, uint64_t limit,
+			 uint64_t *start)
 {
 	size_t i;
 
@@ -109,6 +110,8 @@ static int kj_pick_range(const struct kj_memmap *ram, uint64_t size,
 
 		if (hi > (1ULL << 32))
 			hi = 1ULL << 32;
+		if (limit && hi > limit)
+			hi = limit & ~(KJ_PAGE - 1);
 		if (lo < (1ULL << 20) || hi <= lo || hi - lo < size)
 			continue;
 		s = (hi - size) & ~(align - 1);
@@ -256,7 +259,8 @@ static int kj_raw_build(const struct kj_boot_opts *o, struct kj_boot_image *b,
 			return kj_err(err, errlen, -EINVAL, "--region is not free RAM "
 				      "for the payload (see /proc/iomem)");
 		start = o->region_addr;
-	} else if (kj_pick_range(ram, o->region_size, 2ULL << 20, avoid, &start)) {
+	} else if (kj_pick_range(ram, o->region_size, 2ULL << 20, avoid,
+				 o->region_limit, &start)) {
 		return kj_err(err, errlen, -ENOSPC, "no room for a %" PRIu64 " MiB region",
 			      o->region_size >> 20);
 	}
@@ -351,13 +355,18 @@ int kj_boot_build(const struct kj_boot_opts *o, struct kj_boot_image *b,
 				      "region 0x%" PRIx64 "+%" PRIu64 " MiB holds A's jump buffer "
 				      "(pfn %" PRIu64 "): choose another --region",
 				      o->region_addr, o->region_size >> 20, o->jump_buf_pfn);
+		if (o->region_limit && o->region_addr + o->region_size > o->region_limit)
+			return kj_err(err, errlen, -EINVAL,
+				      "on this kernel the region must end below 0x%" PRIx64
+				      " (i386: lowmem): choose a lower --region", o->region_limit);
 		if (!kj_in_ram(&ram, o->region_addr, o->region_size))
 			return kj_err(err, errlen, -EINVAL,
 				      "region 0x%" PRIx64 "+%" PRIu64 " MiB is not one range "
 				      "of System RAM (see /proc/iomem)",
 				      o->region_addr, o->region_size >> 20);
 		start = o->region_addr;
-	} else if (kj_pick_range(&ram, o->region_size, align, avoid, &start)) {
+	} else if (kj_pick_range(&ram, o->region_size, align, avoid,
+				 o->region_limit, &start)) {
 		return kj_err(err, errlen, -ENOSPC,
 			      "no contiguous %" PRIu64 " MiB of RAM below 4 GiB: "
 			      "use a smaller --region", o->region_size >> 20);

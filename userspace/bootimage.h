@@ -22,6 +22,7 @@ struct kj_boot_opts {
 	uint64_t jump_buf_pfn;		/* A's kexec_jump_buf_pfn */
 	int entry32;			/* enter B through the 32-bit protocol */
 	const char *raw;		/* instead of a bzImage: a flat payload */
+	uint64_t region_limit;		/* the module's: regions end below it */
 };
 
 struct kj_boot_image {

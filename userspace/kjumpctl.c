@@ -230,6 +230,7 @@ static int cmd_load(int argc, char **argv)
 		return 1;
 	}
 	o.jump_buf_pfn = st.jump_buf_pfn;
+	o.region_limit = st.region_limit;
 	ret = kj_boot_build(&o, &b, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "%s: %s\n", prog, err);

@@ -85,7 +85,8 @@ struct kjump_status {
 	__u64 shadow_pages;	/* pages held for the region */
 	__u64 list_pages;	/* indirection list pages */
 	__u64 nr_jumps;		/* completed round trips */
-	__u64 reserved[4];
+	__u64 region_limit;	/* regions must end at or below this address */
+	__u64 reserved[3];
 };
 
 /*
