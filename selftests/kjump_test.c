@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * kjump selftest: the foundation under the jump.  The ioctl ABI, LOAD's
- * validation of every input class, sysfs, who may use the device, leaks,
- * and the module's load and unload.  No jump is made.
+ * validation of every input class, JUMP's refusals, sysfs, who may use
+ * the device, leaks, and the module's load and unload.  No jump is made:
+ * every JUMP here is one the module must refuse.
  *
  * Runs as root after "modprobe kjump", in a guest it may disturb: it
  * unloads and reloads the module, and its last two tests set
@@ -134,33 +135,6 @@ static void make_load(struct req *r, const struct kjump_region *reg)
 	r->load.nr_segments = n;
 }
 
-/*
- * The test region: the low part (System RAM below 640 KiB, page rounded)
- * and size bytes at the top of the largest System RAM range below 4 GiB,
- * 2 MiB aligned.  NULL, or why there is none.
- */
-static const char *pick_region(struct kjump_region *reg, uint64_t size)
-{
-	struct ram_range ram[MAX_RAM_RANGES];
-	uint64_t s, e, ls, lsz;
-	int n;
-
-	memset(reg, 0, sizeof(*reg));
-	n = iomem_ram(ram, MAX_RAM_RANGES);
-	if (n < 0)
-		return "cannot read /proc/iomem";
-	if (n == 0)
-		return "no System RAM in /proc/iomem (addresses hidden?)";
-	pick_low(ram, n, KJUMP_LOW_LIMIT, &ls, &lsz);
-	reg->low_start = ls;
-	reg->low_size = lsz;
-	if (pick_largest_low4g(ram, n, &s, &e) || e - s < size + 2 * MIB)
-		return "no System RAM range below 4 GiB big enough";
-	reg->start = e - size;
-	reg->size = size;
-	return NULL;
-}
-
 static int load(int fd, struct req *r)
 {
 	return ioctl(fd, KJUMP_IOC_LOAD, &r->load);
@@ -171,6 +145,57 @@ static int status(int fd, struct kjump_status *st)
 	memset(st, 0xcc, sizeof(*st));
 	st->size = sizeof(*st);
 	return ioctl(fd, KJUMP_IOC_STATUS, st);
+}
+
+/* What any region must respect, as STATUS tells it. */
+struct bounds {
+	uint64_t jump_buf;	/* A's jump buffer: never in the region */
+	uint64_t limit;		/* the region ends at or below (i386: lowmem) */
+};
+
+static int get_bounds(int fd, struct bounds *b)
+{
+	struct kjump_status st;
+
+	if (status(fd, &st))
+		return -1;
+	b->jump_buf = st.jump_buf_pfn * PAGE;
+	b->limit = st.region_limit ? st.region_limit : UINT64_MAX;
+	return 0;
+}
+
+/*
+ * The test region: the low part (System RAM below 640 KiB, page rounded)
+ * and size bytes at the top of the largest System RAM range below 4 GiB
+ * and the region limit, 2 MiB aligned, clear of the jump buffer.  NULL,
+ * or why there is none.
+ */
+static const char *pick_region(int fd, struct kjump_region *reg, uint64_t size)
+{
+	struct ram_range ram[MAX_RAM_RANGES];
+	uint64_t s = 0, e = 0, ls, lsz;
+	struct bounds b;
+	int n;
+
+	memset(reg, 0, sizeof(*reg));
+	if (get_bounds(fd, &b))
+		return "STATUS failed";
+	n = iomem_ram(ram, MAX_RAM_RANGES);
+	if (n < 0)
+		return "cannot read /proc/iomem";
+	if (n == 0)
+		return "no System RAM in /proc/iomem (addresses hidden?)";
+	pick_low(ram, n, KJUMP_LOW_LIMIT, &ls, &lsz);
+	if (b.jump_buf >= ls && b.jump_buf < ls + lsz)
+		lsz = b.jump_buf - ls;
+	reg->low_start = lsz ? ls : 0;
+	reg->low_size = lsz;
+	if (largest_piece(ram, n, b.limit, b.jump_buf, &s, &e) ||
+	    e - s < size + 2 * MIB)
+		return "no System RAM range below 4 GiB big enough";
+	reg->start = e - size;
+	reg->size = size;
+	return NULL;
 }
 
 /* An attribute's text without its newline, or "" if unreadable. */
@@ -230,6 +255,23 @@ static void unload_if_loaded(int fd)
 static int open_dev(void)
 {
 	return open(KJUMP_DEVICE, O_RDWR | O_CLOEXEC);
+}
+
+/*
+ * Why LOAD cannot succeed in this boot any more (the one-way tests ran
+ * before, or the system is locked down), or NULL.
+ */
+static const char *load_refused(int fd)
+{
+	struct kjump_status st;
+
+	if (status(fd, &st))
+		return NULL;
+	if (st.flags & KJUMP_STATUS_LOCKDOWN)
+		return "kernel is locked down: LOAD is refused until reboot";
+	if (st.flags & KJUMP_STATUS_LOAD_DISABLED)
+		return "kexec_load_disabled is set: LOAD is refused until reboot";
+	return NULL;
 }
 
 /* ---- ABI: VERSION, unknown commands, STATUS ---------------------------- */
@@ -317,6 +359,7 @@ TEST_F(abi, status_on_empty_reports_empty_and_jump_buf_pfn)
 	EXPECT_EQ(0ULL, st.shadow_pages);
 	EXPECT_EQ(0ULL, st.list_pages);
 	EXPECT_EQ(0ULL, st.nr_jumps);
+	EXPECT_NE(0ULL, st.region_limit);
 	expect_reserved_zero(_metadata, &st);
 }
 
@@ -357,15 +400,10 @@ FIXTURE_SETUP(load)
 	self->fd = open_dev();
 	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", KJUMP_DEVICE, strerror(errno));
 	unload_if_loaded(self->fd);
-	why = pick_region(&self->reg, REGION_SIZE);
+	why = load_refused(self->fd) ?: pick_region(self->fd, &self->reg, REGION_SIZE);
 	if (why)
 		SKIP(return, "%s", why);
 	make_load(&self->req, &self->reg);
-	TH_LOG("region: low 0x%llx+0x%llx, main 0x%llx+0x%llx",
-	       (unsigned long long)self->reg.low_start,
-	       (unsigned long long)self->reg.low_size,
-	       (unsigned long long)self->reg.start,
-	       (unsigned long long)self->reg.size);
 }
 
 FIXTURE_TEARDOWN(load)
@@ -382,6 +420,11 @@ TEST_F(load, valid_load_is_reported_by_status_and_sysfs)
 	uint64_t pfn;
 
 	RETURN_IF_SETUP_SKIPPED();
+	TH_LOG("region: low 0x%llx+0x%llx, main 0x%llx+0x%llx, %u segments",
+	       (unsigned long long)self->reg.low_start,
+	       (unsigned long long)self->reg.low_size,
+	       (unsigned long long)self->reg.start,
+	       (unsigned long long)self->reg.size, self->req.load.nr_segments);
 	ASSERT_OK(status(self->fd, &st));
 	pfn = st.jump_buf_pfn;
 
@@ -511,6 +554,7 @@ FIXTURE(bad_load) {
 	struct req req;
 	struct ram_range ram[MAX_RAM_RANGES];
 	int nram;
+	struct bounds b;
 };
 
 FIXTURE_SETUP(bad_load)
@@ -521,7 +565,8 @@ FIXTURE_SETUP(bad_load)
 	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", KJUMP_DEVICE, strerror(errno));
 	unload_if_loaded(self->fd);
 	self->nram = iomem_ram(self->ram, MAX_RAM_RANGES);
-	why = pick_region(&self->reg, REGION_SIZE);
+	ASSERT_OK(get_bounds(self->fd, &self->b));
+	why = load_refused(self->fd) ?: pick_region(self->fd, &self->reg, REGION_SIZE);
 	if (why)
 		SKIP(return, "%s", why);
 	make_load(&self->req, &self->reg);
@@ -710,9 +755,15 @@ TEST_F(bad_load, region_overlapping_low_part_or_wrapping_is_einval)
 	EXPECT_LOAD_FAILS(EINVAL);
 }
 
+/* Does [start, start + size) hold the jump buffer (LOAD says EADDRINUSE)? */
+static bool holds_jump_buf(const struct bounds *b, uint64_t start, uint64_t size)
+{
+	return b->jump_buf >= start && b->jump_buf - start < size;
+}
+
 TEST_F(bad_load, region_not_ram_is_eaddrnotavail)
 {
-	uint64_t top = 0, s = 0, e = 0;
+	uint64_t top = 0, start;
 	int tested = 0;
 
 	RETURN_IF_SETUP_SKIPPED();
@@ -732,14 +783,23 @@ TEST_F(bad_load, region_not_ram_is_eaddrnotavail)
 	self->req.load.region.size = REGION_SIZE;
 	EXPECT_LOAD_FAILS(EADDRNOTAVAIL);
 	tested++;
-	/* Straddling the end of the largest range below 4 GiB. */
-	if (!pick_largest_low4g(self->ram, self->nram, &s, &e) &&
-	    !iomem_is_ram(self->ram, self->nram, e, e + MIB)) {
+	/*
+	 * Straddling the end of a RAM range, below the region limit: its last
+	 * whole page and the (partly) non-RAM page after it.
+	 */
+	for (int i = 0; i < self->nram; i++) {
+		start = ROUND_DOWN(self->ram[i].end, PAGE) - PAGE;
+		if (start < self->reg.low_start + self->reg.low_size ||
+		    start + 2 * PAGE > self->b.limit ||
+		    iomem_is_ram(self->ram, self->nram, start, start + 2 * PAGE) ||
+		    holds_jump_buf(&self->b, start, 2 * PAGE))
+			continue;
 		RESET();
-		self->req.load.region.start = e - MIB;
-		self->req.load.region.size = 2 * MIB;
+		self->req.load.region.start = start;
+		self->req.load.region.size = 2 * PAGE;
 		EXPECT_LOAD_FAILS(EADDRNOTAVAIL);
 		tested++;
+		break;
 	}
 	/* A low part that is not RAM (page 0 is usually reserved). */
 	if (!iomem_touches_ram(self->ram, self->nram, 0, PAGE)) {
@@ -750,6 +810,46 @@ TEST_F(bad_load, region_not_ram_is_eaddrnotavail)
 		tested++;
 	}
 	TH_LOG("%d non-RAM regions tried", tested);
+}
+
+/*
+ * reg changed to hold the jump buffer in its low part or its main range
+ * (2 MiB around it), all RAM below the limit; NULL, or why not.
+ * Out of line: inlined under the harness's setjmp it draws -Wclobbered.
+ */
+static __attribute__((noinline)) const char *
+region_holding(const struct bounds *b, const struct ram_range *ram, int nram,
+	       struct kjump_region *reg)
+{
+	uint64_t blk = ROUND_DOWN(b->jump_buf, 2 * MIB);
+
+	if (b->jump_buf < KJUMP_LOW_LIMIT) {
+		reg->low_start = ROUND_DOWN(b->jump_buf, PAGE);
+		reg->low_size = PAGE;
+		return NULL;
+	}
+	if (blk + 2 * MIB > b->limit || !iomem_is_ram(ram, nram, blk, blk + 2 * MIB))
+		return "the jump buffer's 2 MiB block is not all RAM below the limit";
+	if (blk < reg->low_start + reg->low_size)
+		reg->low_start = reg->low_size = 0;
+	reg->start = blk;
+	reg->size = 2 * MIB;
+	return NULL;
+}
+
+/* B reads A's jump buffer in place: swapping it away would lose it. */
+TEST_F(bad_load, region_holding_jump_buffer_is_eaddrinuse)
+{
+	struct kjump_region reg = self->reg;
+	const char *why;
+
+	RETURN_IF_SETUP_SKIPPED();
+	TH_LOG("jump buffer at 0x%llx", (unsigned long long)self->b.jump_buf);
+	why = region_holding(&self->b, self->ram, self->nram, &reg);
+	if (why)
+		SKIP(return, "%s", why);
+	make_load(&self->req, &reg);
+	EXPECT_LOAD_FAILS(EADDRINUSE);
 }
 
 TEST_F(bad_load, misaligned_segment_is_eaddrnotavail)
@@ -835,31 +935,60 @@ TEST_F(bad_load, entry_in_no_segment_is_eaddrnotavail)
 	EXPECT_LOAD_FAILS(EADDRNOTAVAIL);
 }
 
-TEST_F(bad_load, region_larger_than_free_memory_is_enomem)
+/*
+ * ENOMEM: a region larger than MemAvailable.  Where RAM has no contiguous
+ * piece that large (i386's lowmem limit, the jump buffer splitting the
+ * range), memory is taken first with a locked mapping until a 256 MiB
+ * region no longer fits.
+ */
+TEST_F_TIMEOUT(bad_load, region_larger_than_free_memory_is_enomem, 120)
 {
 	int64_t avail = meminfo("MemAvailable");
-	uint64_t s = 0, e = 0, size;
+	uint64_t s = 0, e = 0, size, hog = 0;
+	void *mem = MAP_FAILED;
 
 	RETURN_IF_SETUP_SKIPPED();
 	if (avail < 0)
 		SKIP(return, "no MemAvailable in /proc/meminfo");
-	if (pick_largest_low4g(self->ram, self->nram, &s, &e))
+	if (largest_piece(self->ram, self->nram, self->b.limit, self->b.jump_buf,
+			  &s, &e))
 		SKIP(return, "no System RAM range below 4 GiB");
 	size = e - s;
 	if (size > KJUMP_MAX_REGION)
 		size = KJUMP_MAX_REGION;
-	if (size <= (uint64_t)avail)
-		SKIP(return, "largest RAM range (%llu MiB) fits in MemAvailable (%lld MiB)",
-		     (unsigned long long)(size / MIB), (long long)(avail / MIB));
-	TH_LOG("region %llu MiB, MemAvailable %lld MiB",
-	       (unsigned long long)(size / MIB), (long long)(avail / MIB));
+	if (size <= (uint64_t)avail) {
+		if (size < 256 * MIB)
+			SKIP(return, "no 256 MiB piece of RAM to load into");
+		size = 256 * MIB;
+		hog = avail - size / 2;
+		if (sizeof(void *) == 4 && hog > 2 * GIB)
+			SKIP(return, "too much memory to take from a 32-bit process");
+		mem = mmap(NULL, hog, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE | MAP_LOCKED,
+			   -1, 0);
+		if (mem == MAP_FAILED)
+			SKIP(return, "cannot lock %llu MiB: %s",
+			     (unsigned long long)(hog / MIB), strerror(errno));
+		avail = meminfo("MemAvailable");
+	}
+	TH_LOG("region %llu MiB, MemAvailable %lld MiB (%llu MiB locked by the test)",
+	       (unsigned long long)(size / MIB), (long long)(avail / MIB),
+	       (unsigned long long)(hog / MIB));
 	memset(&self->req.load.region, 0, sizeof(self->req.load.region));
 	self->req.load.region.start = e - size;
 	self->req.load.region.size = size;
 	self->req.load.nr_segments = 1;
 	self->req.seg[0].mem = e - size;
 	self->req.load.entry = e - size;
-	EXPECT_LOAD_FAILS(ENOMEM);
+	if (size > (uint64_t)avail) {
+		EXPECT_LOAD_FAILS(ENOMEM);
+	} else {
+		TH_LOG("MemAvailable did not drop below the region size");
+	}
+	if (mem != MAP_FAILED)
+		munmap(mem, hog);
+	if (size <= (uint64_t)avail)
+		SKIP(return, "could not make the region exceed MemAvailable");
 }
 
 TEST_F(bad_load, bad_argument_pointer_is_efault)
@@ -880,6 +1009,106 @@ TEST_F(bad_load, bad_argument_pointer_is_efault)
 	memcpy(l, &self->req.load, 8);
 	EXPECT_ERRNO(EFAULT, ioctl(self->fd, KJUMP_IOC_LOAD, l));
 	munmap(pages, PAGE);
+}
+
+/* ---- JUMP refuses before it goes anywhere ------------------------------ */
+
+/*
+ * Nothing is loaded and no peer is set, so no JUMP here can leave this
+ * kernel: each must be refused, and none may count as a jump.
+ */
+FIXTURE(jump) {
+	int fd;
+	struct kjump_jump j;
+};
+
+FIXTURE_SETUP(jump)
+{
+	const char *why;
+
+	self->fd = open_dev();
+	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", KJUMP_DEVICE, strerror(errno));
+	unload_if_loaded(self->fd);
+	ASSERT_EQ(1, write_file(SYSFS("kexec_jump_buf_pfn"), "0"))
+		TH_LOG("clearing the peer: %s", strerror(errno));
+	why = load_refused(self->fd);
+	if (why)
+		SKIP(return, "%s", why);
+	memset(&self->j, 0, sizeof(self->j));
+	self->j.size = sizeof(self->j);
+}
+
+FIXTURE_TEARDOWN(jump)
+{
+	struct kjump_status st;
+
+	if (self->fd < 0)
+		return;
+	if (!_metadata->skip) {
+		EXPECT_OK(status(self->fd, &st));
+		EXPECT_EQ(U32(KJUMP_STATE_EMPTY), st.state);
+		EXPECT_EQ(0ULL, st.nr_jumps) TH_LOG("a refused JUMP counted as a jump");
+	}
+	close(self->fd);
+}
+
+#define EXPECT_JUMP_FAILS(err) \
+	EXPECT_ERRNO(err, ioctl(self->fd, KJUMP_IOC_JUMP, &self->j))
+
+TEST_F(jump, jump_with_nothing_loaded_is_enoent)
+{
+	RETURN_IF_SETUP_SKIPPED();
+	EXPECT_JUMP_FAILS(ENOENT);
+}
+
+TEST_F(jump, jump_back_without_peer_is_enoent)
+{
+	RETURN_IF_SETUP_SKIPPED();
+	self->j.flags = KJUMP_JUMP_BACK;
+	EXPECT_JUMP_FAILS(ENOENT);
+	self->j.status = KJUMP_PEER_RETURNED;
+	EXPECT_JUMP_FAILS(ENOENT);
+}
+
+TEST_F(jump, jump_with_bad_fields_is_einval)
+{
+	RETURN_IF_SETUP_SKIPPED();
+	self->j.size = sizeof(self->j) - 8;
+	EXPECT_JUMP_FAILS(EINVAL);
+	self->j.size = 0;
+	EXPECT_JUMP_FAILS(EINVAL);
+	self->j.size = sizeof(self->j);
+	self->j.flags = 1U << 31;
+	EXPECT_JUMP_FAILS(EINVAL);
+	self->j.flags = 0;
+	self->j.pad = 1;
+	EXPECT_JUMP_FAILS(EINVAL);
+	self->j.pad = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(self->j.reserved); i++) {
+		self->j.reserved[i] = 1;
+		EXPECT_JUMP_FAILS(EINVAL);
+		self->j.reserved[i] = 0;
+	}
+	/* A status to leave only makes sense going back. */
+	self->j.status = KJUMP_PEER_RETURNED;
+	EXPECT_JUMP_FAILS(EINVAL);
+}
+
+TEST_F(jump, jump_with_nonzero_trailing_byte_is_e2big)
+{
+	unsigned char buf[sizeof(struct kjump_jump) + 64] = { 0 };
+
+	RETURN_IF_SETUP_SKIPPED();
+	((struct kjump_jump *)buf)->size = sizeof(buf);
+	buf[sizeof(buf) - 1] = 1;
+	EXPECT_ERRNO(E2BIG, ioctl(self->fd, KJUMP_IOC_JUMP, buf));
+}
+
+TEST_F(jump, jump_with_bad_pointer_is_efault)
+{
+	RETURN_IF_SETUP_SKIPPED();
+	EXPECT_ERRNO(EFAULT, ioctl(self->fd, KJUMP_IOC_JUMP, NULL));
+	EXPECT_ERRNO(EFAULT, ioctl(self->fd, KJUMP_IOC_JUMP, (void *)1));
 }
 
 /* ---- sysfs --------------------------------------------------------------- */
@@ -944,12 +1173,21 @@ static uint64_t own_page_pfn(void *page)
 	return ent & ((1ULL << 55) - 1);
 }
 
+/*
+ * Nothing but a valid jump buffer of another kernel may become the peer;
+ * probing the page must not upset the kernel either (no WARN).
+ */
 TEST_F(sysfs, bogus_pfn_write_is_einval_and_keeps_value)
 {
-	char bogus[4][32];
-	uint64_t pfn, mine;
+	struct ram_range ram[MAX_RAM_RANGES];
+	struct {
+		const char *what;
+		char val[32];
+	} bogus[6];
+	uint64_t pfn, mine, top = 0;
+	int n = 0, nram, kmsg;
+	char rec[1024];
 	void *page;
-	int n = 0;
 
 	RETURN_IF_SETUP_SKIPPED();
 	page = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
@@ -957,22 +1195,45 @@ TEST_F(sysfs, bogus_pfn_write_is_einval_and_keeps_value)
 	ASSERT_TRUE(page != MAP_FAILED);
 	memset(page, 0xcc, PAGE);
 	mine = own_page_pfn(page);
+	nram = iomem_ram(ram, MAX_RAM_RANGES);
+	for (int i = 0; i < nram; i++)
+		if (ram[i].end > top)
+			top = ram[i].end;
 
-	snprintf(bogus[n++], sizeof(bogus[0]), "1");
-	snprintf(bogus[n++], sizeof(bogus[0]), "garbage");
+#define BOGUS(w, fmt, ...) do {						\
+	bogus[n].what = w;						\
+	snprintf(bogus[n++].val, sizeof(bogus[0].val), fmt, ##__VA_ARGS__); \
+} while (0)
+	BOGUS("pfn 1", "1");
+	BOGUS("not a number", "garbage");
 	/* A valid jump buffer, but this kernel's own: not a peer. */
-	snprintf(bogus[n++], sizeof(bogus[0]), "%llu", (unsigned long long)self->pfn);
-	if (mine)
-		snprintf(bogus[n++], sizeof(bogus[0]), "%llu", (unsigned long long)mine);
+	BOGUS("own jump buffer", "%llu", (unsigned long long)self->pfn);
+	if (mine)	/* on i386 most likely a highmem page */
+		BOGUS("a page of this process", "%llu", (unsigned long long)mine);
 	else
 		TH_LOG("no pfn from /proc/self/pagemap: ordinary page not tried");
+	/* Where a peer's buffer lies for B: not RAM to this kernel. */
+	if (top && !iomem_touches_ram(ram, nram, top + 16 * PAGE, top + 17 * PAGE))
+		BOGUS("past the end of RAM", "%llu",
+		      (unsigned long long)(top / PAGE + 16));
+#undef BOGUS
 
+	kmsg = kmsg_open(true);
 	for (int i = 0; i < n; i++) {
-		EXPECT_ERRNO_AT(EINVAL, write_file(SYSFS("kexec_jump_buf_pfn"), bogus[i]),
-				"(\"%s\")", bogus[i]);
+		EXPECT_ERRNO_AT(EINVAL, write_file(SYSFS("kexec_jump_buf_pfn"), bogus[i].val),
+				"(%s: \"%s\")", bogus[i].what, bogus[i].val);
 		ASSERT_OK(read_u64(SYSFS("kexec_jump_buf_pfn"), &pfn));
-		EXPECT_EQ(self->pfn, pfn) TH_LOG("after \"%s\"", bogus[i]);
+		EXPECT_EQ(self->pfn, pfn) TH_LOG("after %s", bogus[i].what);
+		while (kmsg >= 0 && kmsg_next(kmsg, rec, sizeof(rec)) > 0) {
+			bool warned = strstr(rec, "WARNING:");
+
+			EXPECT_FALSE(warned)
+				TH_LOG("writing %s (\"%s\") made the kernel warn: %s",
+				       bogus[i].what, bogus[i].val, rec);
+		}
 	}
+	if (kmsg >= 0)
+		close(kmsg);
 	munmap(page, PAGE);
 }
 
@@ -1115,6 +1376,7 @@ static void root_without_cap_sys_boot(struct outcome *o)
 {
 	struct kjump_status st;
 	struct kjump_load l = { .size = sizeof(l) };
+	struct kjump_jump j = { .size = sizeof(j) };
 	__u32 v;
 	int fd = open_dev();
 
@@ -1124,13 +1386,14 @@ static void root_without_cap_sys_boot(struct outcome *o)
 	RECORD(&o[3], status(fd, &st));
 	RECORD(&o[4], ioctl(fd, KJUMP_IOC_LOAD, &l));
 	RECORD(&o[5], ioctl(fd, KJUMP_IOC_UNLOAD, 0));
-	RECORD(&o[6], write_file(SYSFS("kexec_jump_buf_pfn"), "0"));
+	RECORD(&o[6], ioctl(fd, KJUMP_IOC_JUMP, &j));
+	RECORD(&o[7], write_file(SYSFS("kexec_jump_buf_pfn"), "0"));
 }
 
 TEST_F(perm, root_without_cap_sys_boot_gets_eperm)
 {
 	static const char *const step[] = {
-		"capset", "open", "VERSION", "STATUS", "LOAD", "UNLOAD",
+		"capset", "open", "VERSION", "STATUS", "LOAD", "UNLOAD", "JUMP",
 		"write kexec_jump_buf_pfn",
 	};
 	struct outcome o[MAX_OUTCOMES];
@@ -1178,11 +1441,16 @@ FIXTURE_SETUP(lifecycle)
 {
 	const char *why;
 
-	self->fd = -1;
 	if (!module_present() && have_modprobe())
 		run_cmd("modprobe kjump");
 	ASSERT_TRUE(module_present()) TH_LOG("kjump is not loaded");
-	why = pick_region(&self->reg, REGION_SIZE);
+	/* Tests open the device themselves: rmmod needs it closed. */
+	self->fd = open_dev();
+	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", KJUMP_DEVICE, strerror(errno));
+	unload_if_loaded(self->fd);
+	why = load_refused(self->fd) ?: pick_region(self->fd, &self->reg, REGION_SIZE);
+	close(self->fd);
+	self->fd = -1;
 	if (why)
 		SKIP(return, "%s", why);
 	make_load(&self->req, &self->reg);
@@ -1199,9 +1467,17 @@ FIXTURE_TEARDOWN(lifecycle)
 	}
 }
 
+static void log_mem(struct __test_metadata *_metadata, const char *when,
+		    const struct mem_snap *m)
+{
+	TH_LOG("%-12s MemFree %lld KiB + per-cpu lists %lld KiB = free %lld KiB, SUnreclaim %lld KiB",
+	       when, (long long)m->memfree / 1024, (long long)m->pcp / 1024,
+	       (long long)m->free / 1024, (long long)m->sunreclaim / 1024);
+}
+
 TEST_F_TIMEOUT(lifecycle, load_unload_cycles_leak_nothing, 300)
 {
-	int64_t free0, free1, slab0, slab1;
+	struct mem_snap m0, m1;
 
 	RETURN_IF_SETUP_SKIPPED();
 	self->fd = open_dev();
@@ -1210,63 +1486,59 @@ TEST_F_TIMEOUT(lifecycle, load_unload_cycles_leak_nothing, 300)
 	/* Warm-up: first-use allocations (per-cpu lists, slabs) are not leaks. */
 	ASSERT_OK(load(self->fd, &self->req));
 	ASSERT_OK(ioctl(self->fd, KJUMP_IOC_UNLOAD, 0));
-	drop_caches();
-	free0 = meminfo("MemFree");
-	slab0 = meminfo("SUnreclaim");
-	if (free0 < 0 || slab0 < 0)
-		SKIP(return, "no MemFree/SUnreclaim in /proc/meminfo");
+	if (mem_snap(&m0))
+		SKIP(return, "no MemFree/SUnreclaim/zoneinfo to measure with");
 
 	for (int i = 0; i < LEAK_CYCLES; i++) {
 		ASSERT_OK_AT(load(self->fd, &self->req), "cycle %d", i);
 		ASSERT_OK_AT(ioctl(self->fd, KJUMP_IOC_UNLOAD, 0), "cycle %d", i);
 	}
-	drop_caches();
-	free1 = meminfo("MemFree");
-	slab1 = meminfo("SUnreclaim");
+	ASSERT_OK(mem_snap(&m1));
 
-	TH_LOG("%d cycles of %llu MiB: MemFree %lld -> %lld KiB (%+lld), SUnreclaim %lld -> %lld KiB (%+lld)",
-	       LEAK_CYCLES, (unsigned long long)(REGION_SIZE / MIB),
-	       (long long)free0 / 1024, (long long)free1 / 1024,
-	       (long long)(free1 - free0) / 1024,
-	       (long long)slab0 / 1024, (long long)slab1 / 1024,
-	       (long long)(slab1 - slab0) / 1024);
-	EXPECT_GE(free1 + (int64_t)LEAK_FREE_SLACK, free0);
-	EXPECT_LE(slab1, slab0 + (int64_t)LEAK_SLAB_SLACK);
+	TH_LOG("%d LOAD/UNLOAD cycles, %llu MiB region:", LEAK_CYCLES,
+	       (unsigned long long)((self->reg.size + self->reg.low_size) / MIB));
+	log_mem(_metadata, "before", &m0);
+	log_mem(_metadata, "after", &m1);
+	EXPECT_GE(m1.free + (int64_t)LEAK_FREE_SLACK, m0.free)
+		TH_LOG("free memory dropped by %lld KiB", (long long)(m0.free - m1.free) / 1024);
+	EXPECT_LE(m1.sunreclaim, m0.sunreclaim + (int64_t)LEAK_SLAB_SLACK)
+		TH_LOG("SUnreclaim grew by %lld KiB",
+		       (long long)(m1.sunreclaim - m0.sunreclaim) / 1024);
 }
 
 TEST_F(lifecycle, rmmod_with_image_loaded_frees_it)
 {
-	int64_t before, loaded, after;
+	struct mem_snap before, loaded, after;
 	struct kjump_status st;
 	__u32 v;
 
 	RETURN_IF_SETUP_SKIPPED();
 	if (!have_modprobe())
 		SKIP(return, "no modprobe to bring kjump back");
-	drop_caches();
-	before = meminfo("MemFree");
+	if (mem_snap(&before))
+		SKIP(return, "no MemFree/SUnreclaim/zoneinfo to measure with");
 
 	self->fd = open_dev();
 	ASSERT_LE(0, self->fd);
 	ASSERT_OK(load(self->fd, &self->req));
 	close(self->fd);
 	self->fd = -1;
-	drop_caches();
-	loaded = meminfo("MemFree");
+	ASSERT_OK(mem_snap(&loaded));
 
 	ASSERT_OK(module_remove());
 	EXPECT_FALSE(module_present());
 	EXPECT_NE(0, access(KJUMP_DEVICE, F_OK));
 	EXPECT_NE(0, access(KJUMP_SYSFS_DIR, F_OK));
-	drop_caches();
-	after = meminfo("MemFree");
-	TH_LOG("MemFree: before load %lld KiB, loaded %lld KiB, after rmmod %lld KiB",
-	       (long long)before / 1024, (long long)loaded / 1024,
-	       (long long)after / 1024);
+	ASSERT_OK(mem_snap(&after));
+	log_mem(_metadata, "before load", &before);
+	log_mem(_metadata, "loaded", &loaded);
+	log_mem(_metadata, "after rmmod", &after);
 	/* The image really held its shadow pages ... */
-	EXPECT_LE(loaded + (int64_t)(REGION_SIZE / 2), before);
+	EXPECT_LE(loaded.free + (int64_t)(self->reg.size / 2), before.free);
 	/* ... and rmmod gave them back. */
-	EXPECT_GE(after + (int64_t)LEAK_FREE_SLACK, before);
+	EXPECT_GE(after.free + (int64_t)LEAK_FREE_SLACK, before.free)
+		TH_LOG("free memory dropped by %lld KiB",
+		       (long long)(before.free - after.free) / 1024);
 
 	ASSERT_EQ(0, run_cmd("modprobe kjump"));
 	self->fd = open_dev();
@@ -1332,7 +1604,7 @@ FIXTURE_SETUP(final)
 	self->fd = open_dev();
 	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", KJUMP_DEVICE, strerror(errno));
 	unload_if_loaded(self->fd);
-	self->why = pick_region(&self->reg, REGION_SIZE);
+	self->why = pick_region(self->fd, &self->reg, REGION_SIZE);
 	if (!self->why)
 		make_load(&self->req, &self->reg);
 }
@@ -1351,43 +1623,43 @@ TEST_F(final, kernel_log_has_no_warning_or_oops)
 		"UBSAN", "kernel BUG", "Call Trace",
 	};
 	char rec[2048];
-	int fd, found = 0;
+	int fd, found = 0, context = 0;
 
 	fd = kmsg_open(false);
 	if (fd < 0)
 		SKIP(return, "no /dev/kmsg: %s", strerror(errno));
 	while (kmsg_next(fd, rec, sizeof(rec)) > 0) {
-		for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
-			if (strstr(rec, bad[i])) {
-				TH_LOG("kernel log: %s", rec);
-				found++;
-				break;
-			}
+		bool hit = false;
+
+		for (size_t i = 0; i < ARRAY_SIZE(bad) && !hit; i++)
+			hit = strstr(rec, bad[i]);
+		if (hit) {
+			found++;
+			context = 24;	/* enough of the trace to name the culprit */
 		}
+		if (hit || context-- > 0)
+			TH_LOG("kernel log: %s", rec);
+		if (strstr(rec, "---[ end trace"))
+			context = 0;
 	}
 	close(fd);
 	EXPECT_EQ(0, found);
 }
 
-/* A child in an empty chroot: no /proc to read the sysctl from. */
-static void load_from_chroot(struct outcome *o, const char *dir, int fd,
-			     struct req *r)
-{
-	RECORD(&o[0], chroot(dir) || chdir("/"));
-	RECORD(&o[1], load(fd, r));
-	if (o[1].ret == 0)
-		ioctl(fd, KJUMP_IOC_UNLOAD, 0);
-}
-
+/* What chroot_child works with (in_child passes no arguments). */
 static struct {
 	const char *dir;
 	int fd;
 	struct req *req;
 } chroot_args;
 
+/* LOAD from an empty chroot: no /proc there to read the sysctl from. */
 static void chroot_child(struct outcome *o)
 {
-	load_from_chroot(o, chroot_args.dir, chroot_args.fd, chroot_args.req);
+	RECORD(&o[0], chroot(chroot_args.dir) || chdir("/"));
+	RECORD(&o[1], load(chroot_args.fd, chroot_args.req));
+	if (o[1].ret == 0)
+		ioctl(chroot_args.fd, KJUMP_IOC_UNLOAD, 0);
 }
 
 static bool locked_down(void)
@@ -1403,6 +1675,7 @@ static bool locked_down(void)
 TEST_F(final, load_refused_when_kexec_load_disabled)
 {
 	char dir[] = "/tmp/kjump-chroot-XXXXXX";
+	struct kjump_jump jump = { .size = sizeof(jump) };
 	struct outcome o[MAX_OUTCOMES];
 	struct kjump_status st;
 	char buf[16];
@@ -1416,11 +1689,13 @@ TEST_F(final, load_refused_when_kexec_load_disabled)
 	EXPECT_STREQ("1", sysfs_str(KEXEC_LOAD_DISABLED, buf, sizeof(buf)));
 
 	EXPECT_ERRNO(EPERM, load(self->fd, &self->req));
+	EXPECT_ERRNO(EPERM, ioctl(self->fd, KJUMP_IOC_JUMP, &jump));
 	EXPECT_OK(status(self->fd, &st));
 	EXPECT_EQ(U32(KJUMP_STATE_EMPTY), st.state);
 	EXPECT_NE(0U, st.flags & KJUMP_STATUS_LOAD_DISABLED);
-	if (!locked_down())
+	if (!locked_down()) {
 		EXPECT_EQ(0U, st.flags & KJUMP_STATUS_LOCKDOWN);
+	}
 
 	/* The sysctl binds every caller, also one that cannot see /proc. */
 	if (!mkdtemp(dir)) {
@@ -1440,10 +1715,11 @@ TEST_F(final, load_refused_when_kexec_load_disabled)
 /* One-way: lockdown can only be raised. */
 TEST_F(final, load_refused_under_lockdown)
 {
+	struct kjump_jump jump = { .size = sizeof(jump) };
 	struct kjump_status st;
 	char buf[128];
 
-	if (read_file(LOCKDOWN, buf, sizeof(buf)) < 0)
+	if (!*sysfs_str(LOCKDOWN, buf, sizeof(buf)))
 		SKIP(return, "no %s: lockdown LSM not active", LOCKDOWN);
 	if (!strstr(buf, "integrity"))
 		SKIP(return, "lockdown offers no integrity mode: %s", buf);
@@ -1454,6 +1730,7 @@ TEST_F(final, load_refused_under_lockdown)
 	EXPECT_OK(status(self->fd, &st));
 	EXPECT_NE(0U, st.flags & KJUMP_STATUS_LOCKDOWN);
 	EXPECT_EQ(U32(KJUMP_STATE_EMPTY), st.state);
+	EXPECT_ERRNO(EPERM, ioctl(self->fd, KJUMP_IOC_JUMP, &jump));
 	if (self->why)
 		SKIP(return, "%s", self->why);
 	EXPECT_ERRNO(EPERM, load(self->fd, &self->req));

@@ -101,11 +101,71 @@ KJ_HELPER int64_t meminfo(const char *field)
 	return kb < 0 ? -1 : kb * 1024;
 }
 
+/*
+ * Pages on the per-cpu free lists ("count:" in /proc/zoneinfo), in bytes.
+ * MemFree leaves them out, and freeing 32 MiB page by page parks tens of
+ * MiB there: without them MemFree alone swings more than any threshold.
+ */
+KJ_HELPER int64_t pcp_free(void)
+{
+	char line[256];
+	long long n, total = 0;
+	FILE *f;
+
+	f = fopen("/proc/zoneinfo", "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, " count: %lld", &n) == 1)
+			total += n;
+	fclose(f);
+	return total * (int64_t)sysconf(_SC_PAGESIZE);
+}
+
 /* Freed page cache and slab would otherwise hide or fake a leak. */
 KJ_HELPER void drop_caches(void)
 {
 	sync();
 	write_file("/proc/sys/vm/drop_caches", "3");
+}
+
+/* Memory figures for leak checks, in bytes; -1 where unreadable. */
+struct mem_snap {
+	int64_t memfree;	/* MemFree */
+	int64_t pcp;		/* on per-cpu free lists */
+	int64_t free;		/* both: what was really handed back */
+	int64_t sunreclaim;	/* SUnreclaim: slab that drop_caches cannot free */
+};
+
+static inline int mem_read(struct mem_snap *m)
+{
+	drop_caches();
+	/* Fold the per-cpu counter deltas in, or MemFree lags behind. */
+	write_file("/proc/sys/vm/stat_refresh", "1");
+	m->memfree = meminfo("MemFree");
+	m->pcp = pcp_free();
+	m->free = m->memfree < 0 || m->pcp < 0 ? -1 : m->memfree + m->pcp;
+	m->sunreclaim = meminfo("SUnreclaim");
+	return m->free < 0 || m->sunreclaim < 0 ? -1 : 0;
+}
+
+/* Figures that have settled: two readings 100 ms apart within 256 KiB. */
+KJ_HELPER int mem_snap(struct mem_snap *m)
+{
+	struct mem_snap prev;
+
+	if (mem_read(&prev))
+		return -1;
+	for (int i = 0; i < 20; i++) {
+		usleep(100 * 1000);
+		if (mem_read(m))
+			return -1;
+		if (llabs(m->free - prev.free) < 256 * 1024 &&
+		    llabs(m->sunreclaim - prev.sunreclaim) < 256 * 1024)
+			break;
+		prev = *m;
+	}
+	return 0;
 }
 
 /* A top-level "System RAM" range of /proc/iomem, end exclusive. */
@@ -184,21 +244,38 @@ KJ_HELPER void pick_low(const struct ram_range *r, int n,
 	}
 }
 
-/* The largest System RAM range below 4 GiB, 2 MiB aligned inwards. */
-KJ_HELPER int pick_largest_low4g(const struct ram_range *r, int n,
-				     uint64_t *start, uint64_t *end)
+/*
+ * The largest piece of System RAM below min(4 GiB, limit), 2 MiB aligned
+ * inwards, that stays clear of the 2 MiB block holding the page at avoid
+ * (the jump buffer, which LOAD keeps out of the region).
+ */
+KJ_HELPER int largest_piece(const struct ram_range *r, int n, uint64_t limit,
+			    uint64_t avoid, uint64_t *start, uint64_t *end)
 {
-	uint64_t best = 0;
+	uint64_t best = 0, hole_s, hole_e;
 
+	if (limit > 4 * GIB)
+		limit = 4 * GIB;
+	hole_s = ROUND_DOWN(avoid, 2 * MIB);
+	hole_e = hole_s + 2 * MIB;
 	for (int i = 0; i < n; i++) {
 		uint64_t s = ROUND_UP(r[i].start, 2 * MIB);
-		uint64_t e = r[i].end < 4 * GIB ? r[i].end : 4 * GIB;
+		uint64_t e = ROUND_DOWN(r[i].end < limit ? r[i].end : limit, 2 * MIB);
+		uint64_t piece[2][2] = { { s, e }, { e, e } };
 
-		e = ROUND_DOWN(e, 2 * MIB);
-		if (e > s && e - s > best) {
-			best = e - s;
-			*start = s;
-			*end = e;
+		if (e <= s)
+			continue;
+		if (hole_s < e && s < hole_e) {	/* split around the hole */
+			piece[0][1] = hole_s > s ? hole_s : s;
+			piece[1][0] = hole_e < e ? hole_e : e;
+		}
+		for (int k = 0; k < 2; k++) {
+			if (piece[k][1] > piece[k][0] &&
+			    piece[k][1] - piece[k][0] > best) {
+				best = piece[k][1] - piece[k][0];
+				*start = piece[k][0];
+				*end = piece[k][1];
+			}
 		}
 	}
 	return best ? 0 : -1;

@@ -11,7 +11,7 @@ top=$(cd "$here/.." && pwd)
 . "$here/qemu/targets.sh"
 targets=${*:-$KJ_TARGETS}
 # x86_64: the jump on the default 4-level CPU model and on -cpu max (LA57).
-scen_x86_64=${KJ_SCENARIOS:-"basic roundtrip roundtrip@max payload"}
+scen_x86_64=${KJ_SCENARIOS:-"basic roundtrip roundtrip@max payload cross"}
 scen_i386=${KJ_SCENARIOS:-"basic roundtrip payload"}
 logs=$top/build/logs
 mkdir -p "$logs"
@@ -36,7 +36,12 @@ host_step() { # description, command...
 }
 
 echo "TAP version 13"
-for t in $targets; do
+dkms_targets=$targets
+case " $targets " in
+*" 6.1-amd64 "*|*" 6.12-amd64 "*)
+	case " $scen_x86_64 " in *" cross "*) dkms_targets="$targets 6.1-amd64 6.12-amd64" ;; esac ;;
+esac
+for t in $(echo $dkms_targets | tr ' ' '\n' | awk '!seen[$0]++'); do
 	kj_target "$t" || exit 2
 	host_step "dkms build and install kjump for $KVER ($KJ_ARCH)" \
 		"$top/scripts/dkms.sh" install "$KVER"
@@ -54,7 +59,13 @@ for t in $targets; do
 		s=${sc%@*}
 		cpu=
 		[ "$sc" != "$s" ] && cpu=${sc#*@}
-		out=$(KJ_CPU=$cpu "$here/qemu/boot.sh" "$t" "$s" 2>"$logs/$t-$s.build")
+		# cross: B is the other amd64 kernel ("try the new kernel, come back").
+		peer=
+		if [ "$s" = cross ]; then
+			peer=6.12-amd64
+			[ "$t" = 6.12-amd64 ] && peer=6.1-amd64
+		fi
+		out=$(KJ_CPU=$cpu KJ_PEER_TARGET=$peer "$here/qemu/boot.sh" "$t" "$s" 2>"$logs/$t-$s.build")
 		rc=$?
 		echo "# ---- $t/$sc"
 		echo "$out" | sed '$d'

@@ -20,36 +20,46 @@ cp "$BUSYBOX" "$root/bin/busybox"
 ln -s busybox "$root/bin/sh"
 cp "$here/init" "$root/init"
 
-# kjump.ko as DKMS built it.
-ko=$("$top/scripts/dkms.sh" path "$KVER")
-[ -f "$ko" ] || { echo "mkinitramfs: no DKMS-built module at $ko (run scripts/dkms.sh build $KVER)" >&2; exit 1; }
-mdir=$root/lib/modules/$KVER
-mkdir -p "$mdir/updates/dkms"
-case $ko in
-*.xz) xz -dc "$ko" >"$mdir/updates/dkms/kjump.ko" ;;
-*.zst) zstd -qdc "$ko" >"$mdir/updates/dkms/kjump.ko" ;;
-*) cp "$ko" "$mdir/updates/dkms/kjump.ko" ;;
-esac
-cp "$KROOT/lib/modules/$KVER/modules.builtin"* "$mdir/" 2>/dev/null || true
-cp "$KROOT/lib/modules/$KVER/modules.order" "$mdir/" 2>/dev/null || true
-
-# Distro modules (and what they depend on), resolved by the host's kmod.
-want="virtio_pci virtio_blk virtio_net ext4"
-if [ ! -f "$KROOT/lib/modules/$KVER/modules.dep" ]; then
-	depmod -b "$KROOT" "$KVER"
-fi
-for m in $want; do
-	modprobe -d "$KROOT" -S "$KVER" --show-depends "$m" 2>/dev/null |
-		awk '$1 == "insmod" {print $2}'
-done | sort -u | while read -r f; do
-	rel=${f#"$KROOT"/lib/modules/"$KVER"/}
-	mkdir -p "$mdir/$(dirname "$rel")"
-	case $f in
-	*.xz) xz -dc "$f" >"$mdir/${rel%.xz}" ;;
-	*.zst) zstd -qdc "$f" >"$mdir/${rel%.zst}" ;;
-	*) cp "$f" "$mdir/$rel" ;;
+# add_kernel KVER KROOT: kjump.ko as DKMS built it for KVER, and the distro
+# modules the tests need (with what they depend on, resolved by the host's
+# kmod), decompressed so busybox modprobe loads them.
+add_kernel() {
+	local kver=$1 kroot=$2 ko mdir m f rel
+	ko=$("$top/scripts/dkms.sh" path "$kver")
+	[ -f "$ko" ] || { echo "mkinitramfs: no DKMS-built module at $ko (run scripts/dkms.sh build $kver)" >&2; exit 1; }
+	mdir=$root/lib/modules/$kver
+	mkdir -p "$mdir/updates/dkms"
+	case $ko in
+	*.xz) xz -dc "$ko" >"$mdir/updates/dkms/kjump.ko" ;;
+	*.zst) zstd -qdc "$ko" >"$mdir/updates/dkms/kjump.ko" ;;
+	*) cp "$ko" "$mdir/updates/dkms/kjump.ko" ;;
 	esac
-done
+	cp "$kroot/lib/modules/$kver/modules.builtin"* "$mdir/" 2>/dev/null || true
+	cp "$kroot/lib/modules/$kver/modules.order" "$mdir/" 2>/dev/null || true
+	if [ ! -f "$kroot/lib/modules/$kver/modules.dep" ]; then
+		depmod -b "$kroot" "$kver"
+	fi
+	for m in virtio_pci virtio_blk virtio_net ext4; do
+		modprobe -d "$kroot" -S "$kver" --show-depends "$m" 2>/dev/null |
+			awk '$1 == "insmod" {print $2}'
+	done | sort -u | while read -r f; do
+		rel=${f#"$kroot"/lib/modules/"$kver"/}
+		mkdir -p "$mdir/$(dirname "$rel")"
+		case $f in
+		*.xz) xz -dc "$f" >"$mdir/${rel%.xz}" ;;
+		*.zst) zstd -qdc "$f" >"$mdir/${rel%.zst}" ;;
+		*) cp "$f" "$mdir/$rel" ;;
+		esac
+	done
+}
+add_kernel "$KVER" "$KROOT"
+
+# "Try the new kernel, come back": KJ_PEER_TARGET adds a second kernel as
+# /boot/vmlinuz-peer, with its own kjump.ko and modules.
+if [ -n "${KJ_PEER_TARGET:-}" ]; then
+	(kj_target "$KJ_PEER_TARGET" && add_kernel "$KVER" "$KROOT" &&
+	 mkdir -p "$root/boot" && cp "$KROOT/boot/vmlinuz-$KVER" "$root/boot/vmlinuz-peer")
+fi
 
 cp "$build/kjumpctl" "$root/usr/bin/kjumpctl"
 cp "$top"/selftests/guest/* "$root/usr/lib/kjump/"
