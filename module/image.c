@@ -132,6 +132,10 @@ static int kjump_check_segments(const struct kjump_load *req,
 			pr_warn_ratelimited("load: segment %u not page aligned\n", i);
 			return -EADDRNOTAVAIL;
 		}
+		if (s->bufsz && s->buf != (unsigned long)s->buf) {
+			pr_warn_ratelimited("load: segment %u buffer pointer out of range\n", i);
+			return -EFAULT;
+		}
 		if (!s->memsz || s->bufsz > s->memsz || end < s->mem) {
 			pr_warn_ratelimited("load: segment %u has bad sizes\n", i);
 			return -EINVAL;
@@ -363,6 +367,11 @@ int kjump_image_load(const struct kjump_load *req)
 	if (ret)
 		return ret;
 
+	/* A 32-bit kernel must not drop the high half of a user pointer. */
+	if (req->segments != (unsigned long)req->segments) {
+		pr_warn_ratelimited("load: segment array pointer out of range\n");
+		return -EFAULT;
+	}
 	seg = memdup_user(u64_to_user_ptr(req->segments),
 			  req->nr_segments * sizeof(*seg));
 	if (IS_ERR(seg)) {

@@ -5,6 +5,7 @@
  */
 #include <linux/crc32.h>
 #include <linux/io.h>
+#include <linux/ioport.h>
 #include <linux/gfp.h>
 #include <linux/io.h>
 #include <linux/kernel.h>
@@ -130,7 +131,13 @@ int kjump_set_peer(unsigned long pfn)
 		kjump.peer_buf_pfn = 0;
 		return 0;
 	}
-	if (pfn == kjump_jump_buf_pfn() || PFN_PHYS(pfn) >> PAGE_SHIFT != pfn)
+	/*
+	 * A peer's jump buffer lies outside our RAM (our region is all we
+	 * have); a pfn of our own RAM is not one, and memremap would warn.
+	 */
+	if (PFN_PHYS(pfn) >> PAGE_SHIFT != pfn ||
+	    region_intersects(phys, PAGE_SIZE, IORESOURCE_SYSTEM_RAM,
+			      IORES_DESC_NONE) != REGION_DISJOINT)
 		return -EINVAL;
 	jb = memremap(phys, PAGE_SIZE, MEMREMAP_WB);
 	if (!jb)

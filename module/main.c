@@ -76,11 +76,24 @@ int kjump_read_init_file(const char *path, char *buf, size_t len)
 	return ret;
 }
 
+/*
+ * Lockdown is one-way, and asking logs a notice each time: remember it
+ * once seen, so STATUS (a query) does not fill the log.
+ */
+static bool kjump_locked_down(bool ask)
+{
+	static bool seen;
+
+	if (!seen && ask && security_locked_down(LOCKDOWN_KEXEC))
+		seen = true;
+	return seen;
+}
+
 u32 kjump_refusals(void)
 {
 	u32 flags = 0;
 
-	if (security_locked_down(LOCKDOWN_KEXEC))
+	if (kjump_locked_down(false))
 		flags |= KJUMP_STATUS_LOCKDOWN;
 	if (kjump_load_disabled())
 		flags |= KJUMP_STATUS_LOAD_DISABLED;
@@ -89,8 +102,10 @@ u32 kjump_refusals(void)
 
 int kjump_may_load(void)
 {
-	u32 why = kjump_refusals();
+	u32 why;
 
+	kjump_locked_down(true);
+	why = kjump_refusals();
 	if (why & KJUMP_STATUS_LOCKDOWN) {
 		pr_warn_ratelimited("refused: kernel is locked down\n");
 		return -EPERM;

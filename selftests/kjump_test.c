@@ -813,28 +813,36 @@ TEST_F(bad_load, region_not_ram_is_eaddrnotavail)
 }
 
 /*
- * reg changed to hold the jump buffer in its low part or its main range
- * (2 MiB around it), all RAM below the limit; NULL, or why not.
- * Out of line: inlined under the harness's setjmp it draws -Wclobbered.
+ * reg changed to hold the jump buffer: in its low part, or in a 2 MiB main
+ * range (around, ending at or starting at the buffer) that is all RAM
+ * below the limit.  NULL, or why there is none.  Out of line: inlined
+ * under the harness's setjmp it draws -Wclobbered.
  */
 static __attribute__((noinline)) const char *
 region_holding(const struct bounds *b, const struct ram_range *ram, int nram,
 	       struct kjump_region *reg)
 {
-	uint64_t blk = ROUND_DOWN(b->jump_buf, 2 * MIB);
+	uint64_t page = ROUND_DOWN(b->jump_buf, PAGE);
+	const uint64_t try[] = {
+		ROUND_DOWN(page, 2 * MIB), page + PAGE - 2 * MIB, page,
+	};
 
-	if (b->jump_buf < KJUMP_LOW_LIMIT) {
-		reg->low_start = ROUND_DOWN(b->jump_buf, PAGE);
+	if (page < KJUMP_LOW_LIMIT) {
+		reg->low_start = page;
 		reg->low_size = PAGE;
 		return NULL;
 	}
-	if (blk + 2 * MIB > b->limit || !iomem_is_ram(ram, nram, blk, blk + 2 * MIB))
-		return "the jump buffer's 2 MiB block is not all RAM below the limit";
-	if (blk < reg->low_start + reg->low_size)
-		reg->low_start = reg->low_size = 0;
-	reg->start = blk;
-	reg->size = 2 * MIB;
-	return NULL;
+	for (size_t i = 0; i < ARRAY_SIZE(try); i++) {
+		if (try[i] + 2 * MIB > b->limit || try[i] < KJUMP_LOW_LIMIT ||
+		    !iomem_is_ram(ram, nram, try[i], try[i] + 2 * MIB))
+			continue;
+		if (try[i] < reg->low_start + reg->low_size)
+			reg->low_start = reg->low_size = 0;
+		reg->start = try[i];
+		reg->size = 2 * MIB;
+		return NULL;
+	}
+	return "no 2 MiB of RAM below the limit around the jump buffer";
 }
 
 /* B reads A's jump buffer in place: swapping it away would lose it. */

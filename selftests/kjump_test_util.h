@@ -137,7 +137,7 @@ struct mem_snap {
 	int64_t sunreclaim;	/* SUnreclaim: slab that drop_caches cannot free */
 };
 
-static inline int mem_read(struct mem_snap *m)
+KJ_HELPER int mem_read(struct mem_snap *m)
 {
 	drop_caches();
 	/* Fold the per-cpu counter deltas in, or MemFree lags behind. */

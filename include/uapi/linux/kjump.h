@@ -43,7 +43,7 @@ struct kjump_region {
 	__u64 size;
 };
 
-#define KJUMP_LOAD_PRESERVE_CONTEXT	(1U << 0) /* always set; kexec's name */
+#define KJUMP_LOAD_PRESERVE_CONTEXT	(1U << 0) /* kexec's name; implied, may be 0 */
 #define KJUMP_LOAD_FLAGS_MASK		KJUMP_LOAD_PRESERVE_CONTEXT
 
 struct kjump_load {
