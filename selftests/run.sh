@@ -11,7 +11,7 @@ top=$(cd "$here/.." && pwd)
 . "$here/qemu/targets.sh"
 targets=${*:-$KJ_TARGETS}
 # x86_64: the jump on the default 4-level CPU model and on -cpu max (LA57).
-scen_x86_64=${KJ_SCENARIOS:-"basic roundtrip roundtrip@max payload cross"}
+scen_x86_64=${KJ_SCENARIOS:-"basic roundtrip roundtrip@max payload cross kexec-tools"}
 scen_i386=${KJ_SCENARIOS:-"basic roundtrip payload"}
 logs=$top/build/logs
 mkdir -p "$logs"

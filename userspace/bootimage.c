@@ -66,8 +66,8 @@ static int kj_slurp(const char *path, void **buf, size_t *len)
  * holding @avoid (A's jump buffer, which B reads in place): the larger side
  * of it is kept.
  */
-static void kj_pick_low(const struct kj_memmap *ram, uint64_t avoid,
-			struct kjump_region *r)
+void kj_pick_low(const struct kj_memmap *ram, uint64_t avoid,
+		 struct kjump_region *r)
 {
 	size_t i;
 
@@ -129,7 +129,7 @@ static int kj_pick_range(const struct kj_memmap *ram, uint64_t size,
 	return -ENOSPC;
 }
 
-static int kj_in_ram(const struct kj_memmap *ram, uint64_t s, uint64_t len)
+int kj_in_ram(const struct kj_memmap *ram, uint64_t s, uint64_t len)
 {
 	size_t i;
 
@@ -159,12 +159,16 @@ static int kj_e820_cmp(const void *a, const void *b)
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
-/* Region as RAM, A's firmware ranges as they are, nothing else. */
-static int kj_build_e820(struct boot_params *bp, const struct kjump_region *r)
+/*
+ * B's memory map: the region as RAM, A's firmware ranges as they are,
+ * nothing else.  Also used by libkjump-kexec on kexec-tools' boot_params.
+ */
+int kj_boot_memmap(struct boot_params *bp, const struct kjump_region *r)
 {
 	struct kj_memmap fw;
 	size_t i;
 
+	bp->alt_mem_k = (uint32_t)((r->start + r->size - (1ULL << 20)) >> 10);
 	bp->e820_entries = 0;
 	if (r->low_size)
 		kj_e820_add(bp, r->low_start, r->low_size, KJ_E820_RAM);
@@ -447,8 +451,7 @@ int kj_boot_build(const struct kj_boot_opts *o, struct kj_boot_image *b,
 	bp->hdr.setup_data = 0;
 	bp->hdr.hardware_subarch = 0;
 	bp->acpi_rsdp_addr = kj_acpi_rsdp();
-	bp->alt_mem_k = (uint32_t)((end - (1ULL << 20)) >> 10);
-	if (kj_build_e820(bp, &b->region))
+	if (kj_boot_memmap(bp, &b->region))
 		return kj_err(err, errlen, -E2BIG, "A's memory map has too many entries for B");
 
 	/* Segments: low part (zeroed: no stale BIOS data for B), then image. */

@@ -49,4 +49,18 @@ int kj_boot_build(const struct kj_boot_opts *o, struct kj_boot_image *b,
 		  char *err, size_t errlen);
 void kj_boot_free(struct kj_boot_image *b);
 
+/*
+ * Shared with libkjump-kexec (kexec_shim.c), which gives a kexec-tools
+ * built B the same region rules and memory map as kjumpctl's.
+ */
+struct boot_params;
+struct kj_memmap;
+/* The low part B gets: A's first RAM below 640 KiB, less the page @avoid. */
+void kj_pick_low(const struct kj_memmap *ram, uint64_t avoid,
+		 struct kjump_region *r);
+/* [s, s + len) lies in one System RAM range of @ram. */
+int kj_in_ram(const struct kj_memmap *ram, uint64_t s, uint64_t len);
+/* B's e820 (region as RAM plus A's firmware ranges) and alt_mem_k. */
+int kj_boot_memmap(struct boot_params *bp, const struct kjump_region *r);
+
 #endif

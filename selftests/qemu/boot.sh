@@ -17,7 +17,11 @@ KJ_TIMEOUT=${KJ_TIMEOUT:-600}
 KJ_MEM=${KJ_MEM:-1G}
 
 set -e
-make -s -C "$top/userspace" O="$build" ARCH_CFLAGS="$ARCH_CFLAGS" STATIC=1 >&2
+make -s -C "$top/userspace" O="$build" ARCH_CFLAGS="$ARCH_CFLAGS" STATIC=1 "$build/kjumpctl" >&2
+# libkjump-kexec.so, the LD_PRELOAD shim for kexec-tools (x86_64 guests only).
+if [ "$KJ_ARCH" = x86_64 ]; then
+	make -s -C "$top/userspace" O="$build" "$build/libkjump-kexec.so" >&2
+fi
 make -s -C "$top/selftests" O="$build/tests" ARCH_CFLAGS="$ARCH_CFLAGS" >&2
 initrd=$build/initramfs-$scenario.cpio.gz
 "$here/mkinitramfs.sh" "$target" "$initrd" "${KJ_EXTRA_ROOT:-}"

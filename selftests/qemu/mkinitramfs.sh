@@ -70,6 +70,20 @@ for t in "$build"/tests/*; do
 	[ -e "$t" ] && cp -r "$t" "$root/usr/lib/kjump/"
 done
 cp "$build/tests/kj_workload" "$root/usr/bin/"
+# kexec-tools through libkjump-kexec.so (scenario kexec-tools), x86_64
+# guests only: the host's /sbin/kexec (scripts/setup.sh installs
+# kexec-tools), the shared libraries ldd lists for it at the same paths,
+# and the shim boot.sh built.
+if [ "$KJ_ARCH" = x86_64 ] && [ -x /sbin/kexec ] && [ -f "$build/libkjump-kexec.so" ]; then
+	cp /sbin/kexec "$root/sbin/kexec"
+	cp "$build/libkjump-kexec.so" "$root/usr/lib/kjump/"
+	ldd /sbin/kexec "$build/libkjump-kexec.so" |
+		awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^\/.*[^:]$/) print $i }' |
+		sort -u | while read -r lib; do
+			mkdir -p "$root$(dirname "$lib")"
+			cp -L "$lib" "$root$lib"
+		done
+fi
 if [ -n "$extra" ] && [ -d "$extra" ]; then
 	cp -a "$extra"/. "$root"/
 fi
