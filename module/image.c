@@ -318,6 +318,11 @@ static int kjump_copy_segments(struct kjump_image *image,
 	return 0;
 }
 
+unsigned long kjump_region_page(const struct kjump_image *image, u64 addr)
+{
+	return kjump_region_index(&image->region, addr);
+}
+
 void kjump_image_free(struct kjump_image *image)
 {
 	struct page *page, *tmp;
@@ -350,7 +355,8 @@ int kjump_image_load(const struct kjump_load *req)
 		pr_warn_ratelimited("load: unknown flags 0x%x\n", req->flags);
 		return -EINVAL;
 	}
-	if (req->pad || memchr_inv(req->reserved, 0, sizeof(req->reserved))) {
+	if (memchr_inv(req->reserved, 0, sizeof(req->reserved)) ||
+	    (req->elfcorehdr_seg && !(req->flags & KJUMP_LOAD_ELFCOREHDR))) {
 		pr_warn_ratelimited("load: padding or reserved fields not zero\n");
 		return -EINVAL;
 	}
@@ -381,6 +387,12 @@ int kjump_image_load(const struct kjump_load *req)
 	ret = kjump_check_segments(req, seg);
 	if (ret)
 		goto err_seg;
+	if ((req->flags & KJUMP_LOAD_ELFCOREHDR) &&
+	    (req->elfcorehdr_seg >= req->nr_segments || seg[req->elfcorehdr_seg].bufsz)) {
+		pr_warn_ratelimited("load: the ELF core header segment must exist and be empty\n");
+		ret = -EINVAL;
+		goto err_seg;
+	}
 
 	image = kzalloc(sizeof(*image), GFP_KERNEL);
 	if (!image) {
@@ -424,6 +436,8 @@ int kjump_image_load(const struct kjump_load *req)
 		goto err_image;
 	}
 	ret = kjump_copy_segments(image, seg, req->nr_segments);
+	if (!ret && (req->flags & KJUMP_LOAD_ELFCOREHDR))
+		ret = kjump_build_elfcorehdr(image, &seg[req->elfcorehdr_seg]);
 	if (ret)
 		goto err_image;
 

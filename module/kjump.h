@@ -97,6 +97,10 @@ int kjump_symbols_init(void);
 /* image.c: LOAD and UNLOAD. */
 int kjump_image_load(const struct kjump_load *req);
 u64 kjump_region_limit(void);
+unsigned long kjump_region_page(const struct kjump_image *image, u64 addr);
+
+/* vmcore.c: A's memory as B's /proc/vmcore. */
+int kjump_build_elfcorehdr(struct kjump_image *image, const struct kjump_segment *seg);
 void kjump_image_free(struct kjump_image *image);
 
 /* jump_buf.c: this kernel's jump buffer and the peer's. */

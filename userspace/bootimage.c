@@ -163,8 +163,10 @@ static int kj_e820_cmp(const void *a, const void *b)
  * B's memory map: the region as RAM, A's firmware ranges as they are,
  * nothing else.  Also used by libkjump-kexec on kexec-tools' boot_params.
  */
-int kj_boot_memmap(struct boot_params *bp, const struct kjump_region *r)
+int kj_boot_memmap(struct boot_params *bp, const struct kjump_region *r,
+		   uint64_t rsv_start, uint64_t rsv_size)
 {
+	uint64_t end = r->start + r->size;
 	struct kj_memmap fw;
 	size_t i;
 
@@ -172,7 +174,14 @@ int kj_boot_memmap(struct boot_params *bp, const struct kjump_region *r)
 	bp->e820_entries = 0;
 	if (r->low_size)
 		kj_e820_add(bp, r->low_start, r->low_size, KJ_E820_RAM);
-	kj_e820_add(bp, r->start, r->size, KJ_E820_RAM);
+	if (rsv_size) {
+		/* A piece B must read as old memory, not use (the ELF core header). */
+		kj_e820_add(bp, r->start, rsv_start - r->start, KJ_E820_RAM);
+		kj_e820_add(bp, rsv_start, rsv_size, KJ_E820_RESERVED);
+		kj_e820_add(bp, rsv_start + rsv_size, end - rsv_start - rsv_size, KJ_E820_RAM);
+	} else {
+		kj_e820_add(bp, r->start, r->size, KJ_E820_RAM);
+	}
 	if (kj_read_firmware_map(&fw) == 0) {
 		for (i = 0; i < fw.n; i++)
 			if (fw.r[i].type != KJ_E820_RAM)
@@ -292,6 +301,7 @@ int kj_boot_build(const struct kj_boot_opts *o, struct kj_boot_image *b,
 	int ret;
 
 	memset(b, 0, sizeof(*b));
+	b->elfcorehdr_seg = -1;
 	if (o->raw) {
 		ret = kj_read_system_ram(&ram);
 		if (ret)
@@ -392,10 +402,25 @@ int kj_boot_build(const struct kj_boot_opts *o, struct kj_boot_image *b,
 	cur = b->kernel_addr + kmem;
 	b->bp_addr = cur;
 	cur += KJ_PAGE;
+	b->elfcorehdr_seg = -1;
+	if (o->vmcore) {
+		/* Worst case: every region page its own run, every RAM range cut twice. */
+		uint64_t phdrs = (b->region.low_size + b->region.size) / KJ_PAGE + 2 * ram.n + 8;
+
+		b->elfcorehdr_addr = cur;
+		b->elfcorehdr_size = KJ_ALIGN(64 + phdrs * 56 + 3 * KJ_PAGE, KJ_PAGE);
+		cur += b->elfcorehdr_size;
+	}
 
 	b->cmdline = NULL;
-	if (asprintf(&b->cmdline, "kexec_jump_buf_pfn=%" PRIu64 "%s%s", o->jump_buf_pfn,
-		     o->cmdline && *o->cmdline ? " " : "", o->cmdline ? o->cmdline : "") < 0) {
+	char core[64] = "";
+
+	if (o->vmcore)
+		snprintf(core, sizeof(core), " elfcorehdr=%" PRIu64 "K@0x%" PRIx64,
+			 b->elfcorehdr_size >> 10, b->elfcorehdr_addr);
+	if (asprintf(&b->cmdline, "kexec_jump_buf_pfn=%" PRIu64 "%s%s%s", o->jump_buf_pfn,
+		     core, o->cmdline && *o->cmdline ? " " : "",
+		     o->cmdline ? o->cmdline : "") < 0) {
 		b->cmdline = NULL;
 		return kj_err(err, errlen, -ENOMEM, "out of memory");
 	}
@@ -451,7 +476,7 @@ int kj_boot_build(const struct kj_boot_opts *o, struct kj_boot_image *b,
 	bp->hdr.setup_data = 0;
 	bp->hdr.hardware_subarch = 0;
 	bp->acpi_rsdp_addr = kj_acpi_rsdp();
-	if (kj_boot_memmap(bp, &b->region))
+	if (kj_boot_memmap(bp, &b->region, b->elfcorehdr_addr, b->elfcorehdr_size))
 		return kj_err(err, errlen, -E2BIG, "A's memory map has too many entries for B");
 
 	/* Segments: low part (zeroed: no stale BIOS data for B), then image. */
@@ -459,6 +484,9 @@ int kj_boot_build(const struct kj_boot_opts *o, struct kj_boot_image *b,
 		kj_add_seg(b, NULL, 0, b->region.low_start, b->region.low_size);
 	kj_add_seg(b, k + setup_len, kfile, b->kernel_addr, kmem);
 	kj_add_seg(b, bp, sizeof(*bp), b->bp_addr, KJ_PAGE);
+	if (o->vmcore)
+		b->elfcorehdr_seg = (int)kj_add_seg(b, NULL, 0, b->elfcorehdr_addr,
+						    b->elfcorehdr_size);
 	kj_add_seg(b, setup, 64 + cl_len, b->entry, 64 + cl_len);
 	if (ilen)
 		kj_add_seg(b, b->initrd_buf, ilen, b->initrd_addr, ilen);

@@ -23,6 +23,7 @@ struct kj_boot_opts {
 	int entry32;			/* enter B through the 32-bit protocol */
 	const char *raw;		/* instead of a bzImage: a flat payload */
 	uint64_t region_limit;		/* the module's: regions end below it */
+	int vmcore;			/* give B A's memory as /proc/vmcore */
 };
 
 struct kj_boot_image {
@@ -35,6 +36,8 @@ struct kj_boot_image {
 	uint64_t kernel_addr, kernel_memsz, init_size;
 	uint64_t initrd_addr, initrd_size;
 	uint64_t bp_addr, used_end;
+	uint64_t elfcorehdr_addr, elfcorehdr_size;	/* with vmcore */
+	int elfcorehdr_seg;				/* its segment, or -1 */
 	char *cmdline;
 	/* Owned buffers, freed by kj_boot_free. */
 	void *kernel_buf, *initrd_buf, *bp_buf, *setup_buf;
@@ -61,6 +64,7 @@ void kj_pick_low(const struct kj_memmap *ram, uint64_t avoid,
 /* [s, s + len) lies in one System RAM range of @ram. */
 int kj_in_ram(const struct kj_memmap *ram, uint64_t s, uint64_t len);
 /* B's e820 (region as RAM plus A's firmware ranges) and alt_mem_k. */
-int kj_boot_memmap(struct boot_params *bp, const struct kjump_region *r);
+int kj_boot_memmap(struct boot_params *bp, const struct kjump_region *r,
+		   uint64_t rsv_start, uint64_t rsv_size);
 
 #endif

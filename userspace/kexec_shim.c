@@ -637,7 +637,7 @@ static int kjk_rewrite_boot_params(struct kjk_image *im)
 	im->new_cmdline_end = cl + newlen;
 
 	/* Memory map: only the region is RAM. */
-	ret = kj_boot_memmap(bp, &im->region);
+	ret = kj_boot_memmap(bp, &im->region, 0, 0);
 	if (ret)
 		return kjk_fail(-ret, "A's memory map has too many entries for B's boot_params");
 	bp->screen_info.ext_mem_k = (uint16_t)(bp->alt_mem_k < 0xfc00 ? bp->alt_mem_k : 0xfc00);

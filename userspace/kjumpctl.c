@@ -128,7 +128,7 @@ static void kj_help_load(FILE *f)
 {
 	fprintf(f,
 "usage: %s load --kernel BZIMAGE [--initrd FILE] [--append \"ARGS\" | --reuse-cmdline]\n"
-"                [--region SIZE[@ADDR]]\n"
+"                [--region SIZE[@ADDR]] [--vmcore]\n"
 "       %s load --raw PAYLOAD [--region SIZE[@ADDR]]\n"
 "  Load kernel B for a later 'kjumpctl jump'.  B gets only the region as RAM:\n"
 "  SIZE (K, M or G suffix; default %llu M) of contiguous RAM, at ADDR or at the\n"
@@ -136,6 +136,7 @@ static void kj_help_load(FILE *f)
 "  memory as the region to hold its displaced pages.\n"
 "  B's command line: kexec_jump_buf_pfn=N, then --append, or A's own line with\n"
 "  --reuse-cmdline.\n"
+"  --vmcore gives B A's memory as /proc/vmcore (elfcorehdr=, a kdump view).\n"
 "  --raw loads a flat payload at the region's start (default region %llu M)\n"
 "  and enters it there, with the kexec-jump protocol only.\n",
 		prog, prog, KJ_DEFAULT_REGION >> 20, KJ_DEFAULT_RAW_REGION >> 20);
@@ -188,6 +189,7 @@ static int cmd_load(int argc, char **argv)
 		{ "reuse-cmdline", no_argument, NULL, 'r' },
 		{ "region", required_argument, NULL, 'R' },
 		{ "raw", required_argument, NULL, 'w' },
+		{ "vmcore", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -199,8 +201,9 @@ static int cmd_load(int argc, char **argv)
 	int c, fd, ret;
 
 	o.entry32 = sizeof(void *) == 4;
-	while ((c = getopt_long(argc, argv, "k:i:a:rR:w:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "k:i:a:rR:w:vh", opts, NULL)) != -1) {
 		switch (c) {
+		case 'v': o.vmcore = 1; break;
 		case 'w': o.raw = optarg; break;
 		case 'k': o.kernel = optarg; break;
 		case 'i': o.initrd = optarg; break;
@@ -245,6 +248,10 @@ static int cmd_load(int argc, char **argv)
 	req.region = b.region;
 	req.segments = (uintptr_t)b.seg;
 	req.nr_segments = b.nr_seg;
+	if (b.elfcorehdr_seg >= 0) {
+		req.flags |= KJUMP_LOAD_ELFCOREHDR;
+		req.elfcorehdr_seg = (uint32_t)b.elfcorehdr_seg;
+	}
 	if (ioctl(fd, KJUMP_IOC_LOAD, &req)) {
 		kj_load_error(fd, errno, b.region.size);
 		kj_boot_free(&b);
@@ -262,6 +269,9 @@ static int cmd_load(int argc, char **argv)
 	if (b.initrd_size)
 		printf("  initrd  0x%" PRIx64 " (%" PRIu64 " KiB)\n", b.initrd_addr,
 		       b.initrd_size >> 10);
+	if (b.elfcorehdr_seg >= 0)
+		printf("  elfcorehdr 0x%" PRIx64 " (%" PRIu64 " KiB): A's memory as B's /proc/vmcore\n",
+		       b.elfcorehdr_addr, b.elfcorehdr_size >> 10);
 	printf("  cmdline %s\n", b.cmdline);
 	kj_boot_free(&b);
 	free(reuse);

@@ -69,20 +69,29 @@ cp "$KROOT/boot/vmlinuz-$KVER" "$root/boot/vmlinuz"
 for t in "$build"/tests/*; do
 	[ -e "$t" ] && cp -r "$t" "$root/usr/lib/kjump/"
 done
-cp "$build/tests/kj_workload" "$root/usr/bin/"
-# kexec-tools through libkjump-kexec.so (scenario kexec-tools), x86_64
-# guests only: the host's /sbin/kexec (scripts/setup.sh installs
-# kexec-tools), the shared libraries ldd lists for it at the same paths,
-# and the shim boot.sh built.
-if [ "$KJ_ARCH" = x86_64 ] && [ -x /sbin/kexec ] && [ -f "$build/libkjump-kexec.so" ]; then
-	cp /sbin/kexec "$root/sbin/kexec"
-	cp "$build/libkjump-kexec.so" "$root/usr/lib/kjump/"
-	ldd /sbin/kexec "$build/libkjump-kexec.so" |
-		awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^\/.*[^:]$/) print $i }' |
+cp "$build/tests/kj_workload" "$build/tests/kj_vmcore" "$root/usr/bin/"
+# Host programs the x86_64 guests use as they are, with the shared
+# libraries ldd lists for them, at the same paths: kexec-tools through
+# libkjump-kexec.so (scenario kexec-tools; scripts/setup.sh installs
+# kexec-tools, boot.sh builds the shim) and makedumpfile (scenario vmcore).
+add_host_prog() { # PATH...
+	local f lib
+	for f in "$@"; do
+		mkdir -p "$root$(dirname "$f")"
+		cp "$f" "$root$f"
+	done
+	ldd "$@" | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^\/.*[^:]$/) print $i }' |
 		sort -u | while read -r lib; do
 			mkdir -p "$root$(dirname "$lib")"
 			cp -L "$lib" "$root$lib"
 		done
+}
+if [ "$KJ_ARCH" = x86_64 ]; then
+	if [ -x /sbin/kexec ] && [ -f "$build/libkjump-kexec.so" ]; then
+		add_host_prog /sbin/kexec "$build/libkjump-kexec.so"
+		mv "$root$build/libkjump-kexec.so" "$root/usr/lib/kjump/"
+	fi
+	[ -x /usr/bin/makedumpfile ] && add_host_prog /usr/bin/makedumpfile
 fi
 if [ -n "$extra" ] && [ -d "$extra" ]; then
 	cp -a "$extra"/. "$root"/

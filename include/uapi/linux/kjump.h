@@ -44,7 +44,14 @@ struct kjump_region {
 };
 
 #define KJUMP_LOAD_PRESERVE_CONTEXT	(1U << 0) /* kexec's name; implied, may be 0 */
-#define KJUMP_LOAD_FLAGS_MASK		KJUMP_LOAD_PRESERVE_CONTEXT
+/*
+ * Segment elfcorehdr_seg (bufsz 0) receives an ELF core header of A, built
+ * by the module: VMCOREINFO, and PT_LOADs for all of A's RAM with the
+ * region's pages at their shadow pages.  B given elfcorehdr= its address
+ * serves A's memory as /proc/vmcore.  docs/protocol.md says more.
+ */
+#define KJUMP_LOAD_ELFCOREHDR		(1U << 1)
+#define KJUMP_LOAD_FLAGS_MASK		(KJUMP_LOAD_PRESERVE_CONTEXT | KJUMP_LOAD_ELFCOREHDR)
 
 struct kjump_load {
 	__u32 size;		/* sizeof(struct kjump_load) */
@@ -53,7 +60,7 @@ struct kjump_load {
 	struct kjump_region region;
 	__u64 segments;		/* user address of struct kjump_segment[] */
 	__u32 nr_segments;
-	__u32 pad;		/* must be zero */
+	__u32 elfcorehdr_seg;	/* with KJUMP_LOAD_ELFCOREHDR, else zero */
 	__u64 reserved[4];	/* must be zero */
 };
 

@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A's memory for B, as kdump presents it: an ELF core header that B's
+ * kernel, booted with elfcorehdr=, turns into /proc/vmcore.
+ *
+ * Program headers, in the kexec-tools convention /proc/vmcore expects:
+ * p_offset is where the bytes are in physical memory when B reads them,
+ * p_paddr the physical address they belong to in A.  They differ only for
+ * the region: while B runs, A's region pages sit in the shadow pages, so
+ * each run of region pages with contiguous shadows gets its own PT_LOAD.
+ *
+ * The VMCOREINFO note is copied into the header segment itself: the note
+ * may lie in the region, and the header segment is reserved (not RAM) in
+ * B's memory map, so B reads it through the same path as old memory.
+ */
+#include <linux/elf.h>
+#include <linux/io.h>
+#include <linux/ioport.h>
+#include <linux/mm.h>
+#include <linux/vmalloc.h>
+#if __has_include(<linux/vmcore_info.h>)
+#include <linux/vmcore_info.h>
+#else
+#include <linux/crash_core.h>
+#endif
+#include "kjump.h"
+
+struct kjump_ehdr {
+	struct elf64_hdr *ehdr;
+	struct elf64_phdr *phdr;
+	unsigned int max;
+	const struct kjump_image *image;
+};
+
+static struct elf64_phdr *kjump_phdr(struct kjump_ehdr *h)
+{
+	if (h->ehdr->e_phnum >= h->max)
+		return NULL;
+	return &h->phdr[h->ehdr->e_phnum++];
+}
+
+static u64 kjump_vaddr(u64 paddr)
+{
+#ifdef CONFIG_X86_64
+	return (u64)(unsigned long)__va(paddr);
+#else
+	return paddr < __pa(high_memory) ? (u64)(unsigned long)__va(paddr) : 0;
+#endif
+}
+
+static int kjump_add_load(struct kjump_ehdr *h, u64 paddr, u64 offset, u64 len)
+{
+	struct elf64_phdr *p = kjump_phdr(h);
+
+	if (!p)
+		return -ENOSPC;
+	p->p_type = PT_LOAD;
+	p->p_flags = PF_R | PF_W | PF_X;
+	p->p_offset = offset;
+	p->p_paddr = paddr;
+	p->p_vaddr = kjump_vaddr(paddr);
+	p->p_filesz = len;
+	p->p_memsz = len;
+	p->p_align = 0;
+	return 0;
+}
+
+/* Region pages [first, first + n) of one part, in runs of contiguous shadows. */
+static int kjump_add_region(struct kjump_ehdr *h, u64 start, unsigned long first,
+			    unsigned long n)
+{
+	const unsigned long *sh = h->image->shadow_pfn;
+	unsigned long i = 0, run;
+	int ret;
+
+	while (i < n) {
+		for (run = 1; i + run < n && sh[first + i + run] == sh[first + i] + run; run++)
+			;
+		ret = kjump_add_load(h, start + ((u64)i << PAGE_SHIFT),
+				     PFN_PHYS(sh[first + i]), (u64)run << PAGE_SHIFT);
+		if (ret)
+			return ret;
+		i += run;
+	}
+	return 0;
+}
+
+/* One System RAM range of A, cut where it meets the region's two parts. */
+static int kjump_add_ram(struct resource *res, void *arg)
+{
+	struct kjump_ehdr *h = arg;
+	const struct kjump_region *r = &h->image->region;
+	u64 parts[2][3] = {
+		{ r->low_start, r->low_size, 0 },
+		{ r->start, r->size, r->low_size >> PAGE_SHIFT },
+	};
+	u64 cur = res->start, end = res->end + 1;
+	int i, ret;
+
+	for (i = 0; i < 2 && cur < end; i++) {
+		u64 ps = parts[i][0], pe = ps + parts[i][1];
+		u64 s, e;
+
+		if (!parts[i][1] || pe <= cur || ps >= end)
+			continue;
+		if (ps > cur) {
+			ret = kjump_add_load(h, cur, cur, ps - cur);
+			if (ret)
+				return ret;
+		}
+		s = max(cur, ps);
+		e = min(end, pe);
+		ret = kjump_add_region(h, s, parts[i][2] + ((s - ps) >> PAGE_SHIFT),
+				       (e - s) >> PAGE_SHIFT);
+		if (ret)
+			return ret;
+		cur = e;
+	}
+	if (cur < end)
+		return kjump_add_load(h, cur, cur, end - cur);
+	return 0;
+}
+
+/*
+ * Build the header for segment @seg (its bytes go into the shadows of its
+ * destination pages, like any segment's).
+ */
+int kjump_build_elfcorehdr(struct kjump_image *image, const struct kjump_segment *seg)
+{
+	size_t size = seg->memsz, note_off, off;
+	struct kjump_ehdr h = { .image = image };
+	struct elf64_phdr *note;
+	void *buf;
+	int ret;
+
+	if (size < PAGE_SIZE + VMCOREINFO_NOTE_SIZE)
+		return -ENOSPC;
+	buf = vzalloc(size);
+	if (!buf)
+		return -ENOMEM;
+	note_off = ALIGN(size - VMCOREINFO_NOTE_SIZE - 8, 8);
+	h.ehdr = buf;
+	h.phdr = buf + sizeof(*h.ehdr);
+	h.max = (note_off - sizeof(*h.ehdr)) / sizeof(*h.phdr);
+
+	memcpy(h.ehdr->e_ident, ELFMAG, SELFMAG);
+	h.ehdr->e_ident[EI_CLASS] = ELFCLASS64;
+	h.ehdr->e_ident[EI_DATA] = ELFDATA2LSB;
+	h.ehdr->e_ident[EI_VERSION] = EV_CURRENT;
+	h.ehdr->e_ident[EI_OSABI] = ELFOSABI_NONE;
+	h.ehdr->e_type = ET_CORE;
+	h.ehdr->e_machine = IS_ENABLED(CONFIG_X86_64) ? EM_X86_64 : EM_386;
+	h.ehdr->e_version = EV_CURRENT;
+	h.ehdr->e_phoff = sizeof(*h.ehdr);
+	h.ehdr->e_ehsize = sizeof(*h.ehdr);
+	h.ehdr->e_phentsize = sizeof(*h.phdr);
+
+	/* VMCOREINFO, copied next to the headers (see the top of the file). */
+	note = kjump_phdr(&h);
+	memcpy(buf + note_off, __va(paddr_vmcoreinfo_note()), VMCOREINFO_NOTE_SIZE);
+	note->p_type = PT_NOTE;
+	note->p_offset = seg->mem + note_off;
+	note->p_paddr = seg->mem + note_off;
+	note->p_filesz = VMCOREINFO_NOTE_SIZE;
+	note->p_memsz = VMCOREINFO_NOTE_SIZE;
+
+	ret = walk_iomem_res_desc(IORES_DESC_NONE,
+				  IORESOURCE_SYSTEM_RAM | IORESOURCE_BUSY,
+				  0, -1, &h, kjump_add_ram);
+	if (ret) {
+		pr_warn_ratelimited("load: ELF core header segment too small (%zu bytes)\n", size);
+		goto out;
+	}
+
+	for (off = 0; off < size; off += PAGE_SIZE) {
+		unsigned long idx = kjump_region_page(image, seg->mem + off);
+
+		memcpy(page_address(pfn_to_page(image->shadow_pfn[idx])), buf + off,
+		       min_t(size_t, PAGE_SIZE, size - off));
+	}
+	pr_info("ELF core header: %u program headers at 0x%llx\n",
+		h.ehdr->e_phnum, seg->mem);
+out:
+	vfree(buf);
+	return ret;
+}
