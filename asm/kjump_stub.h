@@ -13,8 +13,10 @@
 #ifndef KJUMP_STUB_H
 #define KJUMP_STUB_H
 
+#include <linux/bits.h>
+
 #define KJUMP_CTRL_ORDER	2
-#define KJUMP_CTRL_PAGES	(1 << KJUMP_CTRL_ORDER)
+#define KJUMP_CTRL_PAGES	BIT(KJUMP_CTRL_ORDER)
 #define KJUMP_STUB_DATA		0xa00	/* data block offset in page 0 */
 #define KJUMP_STUB_STACK	0x2000	/* identity stack top */
 #define KJUMP_STUB_XSTACK	0x3000	/* exception stack top */
@@ -60,5 +62,13 @@
 /* Selectors in our GDT: the boot protocol's __BOOT_CS and __BOOT_DS. */
 #define KJUMP_CS		0x10
 #define KJUMP_DS		0x18
+
+#ifndef __ASSEMBLY__
+/* The stub's symbols, for module/arch_x86.c. */
+extern const u8 kjump_stub_start[], kjump_stub_end[];
+extern const u8 kjump_identity[], kjump_reentry[], kjump_vectors[];
+unsigned long kjump_enter(void *ctrl, unsigned long ident_entry);
+void kjump_return(void);
+#endif
 
 #endif /* KJUMP_STUB_H */

@@ -25,19 +25,13 @@ static ushort serial_port = 0x3f8;
 module_param(serial_port, ushort, 0644);
 MODULE_PARM_DESC(serial_port, "I/O port of the UART for the stub's diagnostics (0: none)");
 
-extern const u8 kjump_stub_start[], kjump_stub_end[];
-extern const u8 kjump_identity[], kjump_reentry[], kjump_vectors[];
-unsigned long kjump_enter(void *ctrl, unsigned long ident_entry);
-void kjump_return(void);
-
 /* Identity-table entries: present, writable, accessed, dirty; no NX. */
 #define KJ_PT_TABLE	0x063ULL
 #define KJ_PT_LARGE	0x0e3ULL	/* ... and PSE: a 2 MiB (or 4 MiB) page */
 #define KJ_PT_ADDR	0x000ffffffffff000ULL
-#define KJ_2M		(1ULL << 21)
+#define KJ_2M		BIT_ULL(21)
 
 #define KJS(c, off)	((void *)page_address((c)->ctrl) + KJUMP_STUB_DATA + (off))
-
 
 static void *kjump_pt_next(struct kjump_ctx *c, struct kjump_alloc *a,
 			   u64 *table, unsigned int idx, u64 flags)
@@ -92,7 +86,7 @@ static int kjump_map_large(struct kjump_ctx *c, struct kjump_alloc *a, u64 addr)
 	return 0;
 }
 #else
-#define KJ_LARGE	(1ULL << 22)
+#define KJ_LARGE	BIT_ULL(22)
 /* Two-level paging: 4 MiB pages (PSE) straight in the directory. */
 static int kjump_map_large(struct kjump_ctx *c, struct kjump_alloc *a, u64 addr)
 {
@@ -144,9 +138,11 @@ int kjump_ctx_init(struct kjump_ctx *c, struct kjump_alloc *a,
 	struct page *top;
 	int ret;
 
-	BUILD_BUG_ON(KJ_IND_DESTINATION != KJUMP_IND_DESTINATION ||
-		     KJ_IND_INDIRECTION != KJUMP_IND_INDIRECTION ||
-		     KJ_IND_DONE != KJUMP_IND_DONE || KJ_IND_SOURCE != KJUMP_IND_SOURCE);
+	/* The stubs' copies of the UAPI's indirection flags. */
+	BUILD_BUG_ON(KJUMP_IND_DESTINATION - KJ_IND_DESTINATION);
+	BUILD_BUG_ON(KJUMP_IND_INDIRECTION - KJ_IND_INDIRECTION);
+	BUILD_BUG_ON(KJUMP_IND_DONE - KJ_IND_DONE);
+	BUILD_BUG_ON(KJUMP_IND_SOURCE - KJ_IND_SOURCE);
 
 	INIT_LIST_HEAD(&c->pgt_pages);
 	if (kjump_stub_end - kjump_stub_start > PAGE_SIZE)
@@ -200,8 +196,6 @@ phys_addr_t kjump_ctx_reentry(const struct kjump_ctx *c)
 {
 	return page_to_phys(c->ctrl) + (kjump_reentry - kjump_stub_start);
 }
-
-
 
 /* A descriptor-table register image as sgdt/lgdt see it. */
 struct kjump_dtr {

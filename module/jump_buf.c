@@ -11,11 +11,7 @@
 #include <linux/kernel.h>
 #include <linux/utsname.h>
 #include <linux/uuid.h>
-#if __has_include(<linux/vmcore_info.h>)
-#include <linux/vmcore_info.h>	/* 6.9+: VMCOREINFO moved out of crash_core */
-#else
-#include <linux/crash_core.h>
-#endif
+#include "compat.h"
 #include "kjump.h"
 
 #define KJUMP_JUMP_BUF_MIN_SIZE	offsetof(struct kjump_jump_buf, reserved)

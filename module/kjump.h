@@ -65,7 +65,7 @@ struct kjump_image {
 
 /* All mutable module state; kjump_lock serialises every change to it. */
 struct kjump_state_s {
-	struct mutex lock;
+	struct mutex lock;		/* serialises LOAD, UNLOAD, JUMP, peer */
 	enum kjump_state state;
 	struct kjump_image *image;
 	struct kjump_jump_buf *jump_buf;	/* this kernel's own */

@@ -18,11 +18,7 @@
 #include <linux/ioport.h>
 #include <linux/mm.h>
 #include <linux/vmalloc.h>
-#if __has_include(<linux/vmcore_info.h>)
-#include <linux/vmcore_info.h>
-#else
-#include <linux/crash_core.h>
-#endif
+#include "compat.h"
 #include "kjump.h"
 
 struct kjump_ehdr {

@@ -85,15 +85,22 @@ sed -i "s|^include /usr/src/|include $hdr/usr/src/|" "$hdr/usr/src/linux-headers
 mkdir -p "/lib/modules/$K686"
 ln -sfn "$hdr/usr/src/linux-headers-$K686" "/lib/modules/$K686/build"
 
-# kselftest framework: from Debian's linux-source package, a dependency.
+# From Debian's linux-source package (a dependency, not a copy in the
+# repo): the kselftest framework, and checkpatch.pl with its data files.
 ks="$CACHE/kselftest"
-if [ ! -f "$ks/kselftest_harness.h" ]; then
+cp_dir="$CACHE/checkpatch"
+if [ ! -f "$ks/kselftest_harness.h" ] || [ ! -f "$cp_dir/checkpatch.pl" ]; then
 	fetch_unpack linux-source-6.1 "" "$CACHE/linux-source-6.1"
-	mkdir -p "$ks"
+	mkdir -p "$ks" "$cp_dir"
 	tar -xJf "$CACHE"/linux-source-6.1/usr/src/linux-source-6.1.tar.xz -C "$ks" \
 		--wildcards --strip-components=4 \
 		'linux-source-6.1/tools/testing/selftests/kselftest.h' \
 		'linux-source-6.1/tools/testing/selftests/kselftest_harness.h'
+	tar -xJf "$CACHE"/linux-source-6.1/usr/src/linux-source-6.1.tar.xz -C "$cp_dir" \
+		--strip-components=2 \
+		'linux-source-6.1/scripts/checkpatch.pl' \
+		'linux-source-6.1/scripts/spelling.txt' \
+		'linux-source-6.1/scripts/const_structs.checkpatch'
 	rm -rf "$CACHE/linux-source-6.1" "$CACHE"/deb/linux-source-6.1_*.deb
 fi
 

@@ -11,8 +11,8 @@ top=$(cd "$here/.." && pwd)
 . "$here/qemu/targets.sh"
 targets=${*:-$KJ_TARGETS}
 # x86_64: the jump on the default 4-level CPU model and on -cpu max (LA57).
-scen_x86_64=${KJ_SCENARIOS:-"basic roundtrip roundtrip@max payload cross kexec-tools"}
-scen_i386=${KJ_SCENARIOS:-"basic roundtrip payload"}
+scen_x86_64=${KJ_SCENARIOS:-"basic roundtrip roundtrip@max payload cross kexec-tools vmcore"}
+scen_i386=${KJ_SCENARIOS:-"basic roundtrip payload vmcore"}
 logs=$top/build/logs
 mkdir -p "$logs"
 
@@ -46,6 +46,10 @@ for t in $(echo $dkms_targets | tr ' ' '\n' | awk '!seen[$0]++'); do
 	host_step "dkms build and install kjump for $KVER ($KJ_ARCH)" \
 		"$top/scripts/dkms.sh" install "$KVER"
 done
+host_step "kernel code is checkpatch --strict clean" \
+	perl "$KJUMP_CACHE/checkpatch/checkpatch.pl" --no-tree --strict --terse \
+	--ignore SPDX_LICENSE_TAG -f "$top"/module/*.[ch] "$top"/sysfs/*.c \
+	"$top/include/uapi/linux/kjump.h" "$top/asm/kjump_stub.h"
 host_step "kjumpctl builds with -Wall -Wextra -Werror (native)" \
 	make -s -C "$top/userspace" O="$top/build" clean all
 host_step "kjumpctl builds with -Wall -Wextra -Werror (-m32)" \

@@ -108,8 +108,9 @@ struct kjump_status {
 struct kjump_jump {
 	__u32 size;		/* in: sizeof(struct kjump_jump) */
 	__u32 flags;		/* in: KJUMP_JUMP_* */
-	__u32 status;		/* in (BACK): enum kjump_peer_status to leave;
-				 * out: the status the peer left us */
+	__u32 status;		/* in (BACK): the status to leave; out: the
+				 * status the peer left us (kjump_peer_status)
+				 */
 	__u32 pad;
 	__u64 peer_entry;	/* out: the peer's re-entry point */
 	/* out: where the time went, nanoseconds */
