@@ -211,7 +211,9 @@ static int kjump_alloc_shadows(struct kjump_image *image, struct kjump_alloc *a)
 
 		while (order && (1UL << order) > nr - done)
 			order--;
-		page = kjump_alloc_outside(a, order, __GFP_NORETRY | __GFP_NOMEMALLOC);
+		/* High orders only if cheap; single pages may reclaim (page cache). */
+		page = kjump_alloc_outside(a, order, order ? __GFP_NORETRY | __GFP_NOMEMALLOC :
+					   __GFP_NOMEMALLOC);
 		if (!page) {
 			if (!order)
 				return -ENOMEM;

@@ -41,7 +41,7 @@ done
 log "kernels: $K61 $K612 $K686"
 
 pkgs=(build-essential gcc-multilib libc6:i386 libc6-dev-i386 dkms kmod cpio
-      xz-utils zstd busybox-static kexec-tools makedumpfile
+      xz-utils zstd busybox-static kexec-tools makedumpfile dmsetup e2fsprogs
       "linux-headers-$K61" "linux-headers-$K612" file bc)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -11,7 +11,7 @@ top=$(cd "$here/.." && pwd)
 . "$here/qemu/targets.sh"
 targets=${*:-$KJ_TARGETS}
 # x86_64: the jump on the default 4-level CPU model and on -cpu max (LA57).
-scen_x86_64=${KJ_SCENARIOS:-"basic roundtrip roundtrip@max payload cross kexec-tools vmcore"}
+scen_x86_64=${KJ_SCENARIOS:-"basic roundtrip roundtrip@max payload cross kexec-tools vmcore dump"}
 scen_i386=${KJ_SCENARIOS:-"basic roundtrip payload vmcore"}
 logs=$top/build/logs
 mkdir -p "$logs"
@@ -46,10 +46,13 @@ for t in $(echo $dkms_targets | tr ' ' '\n' | awk '!seen[$0]++'); do
 	host_step "dkms build and install kjump for $KVER ($KJ_ARCH)" \
 		"$top/scripts/dkms.sh" install "$KVER"
 done
-host_step "kernel code is checkpatch --strict clean" \
-	perl "$KJUMP_CACHE/checkpatch/checkpatch.pl" --no-tree --strict --terse \
-	--ignore SPDX_LICENSE_TAG -f "$top"/module/*.[ch] "$top"/sysfs/*.c \
-	"$top/include/uapi/linux/kjump.h" "$top/asm/kjump_stub.h"
+# Paths relative to the top: checkpatch knows include/uapi/ by its path.
+checkpatch() {
+	cd "$top" && perl "$KJUMP_CACHE/checkpatch/checkpatch.pl" --no-tree --strict \
+		--terse --ignore SPDX_LICENSE_TAG -f module/*.[ch] sysfs/*.c \
+		include/uapi/linux/kjump.h asm/kjump_stub.h
+}
+host_step "kernel code is checkpatch --strict clean" checkpatch
 host_step "kjumpctl builds with -Wall -Wextra -Werror (native)" \
 	make -s -C "$top/userspace" O="$top/build" clean all
 host_step "kjumpctl builds with -Wall -Wextra -Werror (-m32)" \
@@ -69,7 +72,11 @@ for t in $targets; do
 			peer=6.12-amd64
 			[ "$t" = 6.12-amd64 ] && peer=6.1-amd64
 		fi
-		out=$(KJ_CPU=$cpu KJ_PEER_TARGET=$peer "$here/qemu/boot.sh" "$t" "$s" 2>"$logs/$t-$s.build")
+		# dump: a second disk with an empty ext4 for the vmcore file.
+		disk2=
+		[ "$s" = dump ] && disk2=ext4:2G
+		out=$(KJ_CPU=$cpu KJ_PEER_TARGET=$peer KJ_DISK2=$disk2 \
+			"$here/qemu/boot.sh" "$t" "$s" 2>"$logs/$t-$s.build")
 		rc=$?
 		echo "# ---- $t/$sc"
 		echo "$out" | sed '$d'

@@ -21,8 +21,9 @@
 #include <unistd.h>
 #include <linux/kjump.h>
 #include "bootimage.h"
+#include "kjumpctl.h"
 
-static const char *prog = "kjumpctl";
+const char *prog = "kjumpctl";
 
 static void kj_die_usage(const char *msg)
 {
@@ -30,7 +31,7 @@ static void kj_die_usage(const char *msg)
 	exit(2);
 }
 
-static int kj_open(void)
+int kj_open(void)
 {
 	int fd = open(KJUMP_DEVICE, O_RDWR | O_CLOEXEC);
 
@@ -56,7 +57,7 @@ static int kj_open(void)
 	exit(1);
 }
 
-static int kj_status(int fd, struct kjump_status *st)
+int kj_status(int fd, struct kjump_status *st)
 {
 	memset(st, 0, sizeof(*st));
 	st->size = sizeof(*st);
@@ -71,7 +72,7 @@ static const char *kj_state_name(uint32_t s)
 }
 
 /* SIZE[KMG][@ADDR] */
-static int kj_parse_region(const char *s, uint64_t *size, uint64_t *addr)
+int kj_parse_region(const char *s, uint64_t *size, uint64_t *addr)
 {
 	char *end;
 	uint64_t v = strtoull(s, &end, 0);
@@ -179,6 +180,73 @@ static void kj_load_error(int fd, int err, uint64_t region)
 	}
 }
 
+/* Build B's image from @o and LOAD it; says what went wrong. */
+int kj_load(int fd, struct kj_boot_opts *o, int quiet)
+{
+	struct kj_boot_image b;
+	struct kjump_status st;
+	struct kjump_load req;
+	char err[512];
+	int ret;
+
+	if (kj_status(fd, &st)) {
+		fprintf(stderr, "%s: status failed: %s\n", prog, strerror(errno));
+		return -1;
+	}
+	if (st.state != KJUMP_STATE_EMPTY) {
+		fprintf(stderr, "%s: a kernel is already loaded (%s): run '%s unload' first\n",
+			prog, kj_state_name(st.state), prog);
+		return -1;
+	}
+	o->jump_buf_pfn = st.jump_buf_pfn;
+	o->region_limit = st.region_limit;
+	ret = kj_boot_build(o, &b, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "%s: %s\n", prog, err);
+		kj_boot_free(&b);
+		return -1;
+	}
+
+	memset(&req, 0, sizeof(req));
+	req.size = sizeof(req);
+	req.flags = KJUMP_LOAD_PRESERVE_CONTEXT;
+	req.entry = b.entry;
+	req.region = b.region;
+	req.segments = (uintptr_t)b.seg;
+	req.nr_segments = b.nr_seg;
+	if (b.elfcorehdr_seg >= 0) {
+		req.flags |= KJUMP_LOAD_ELFCOREHDR;
+		req.elfcorehdr_seg = (uint32_t)b.elfcorehdr_seg;
+	}
+	if (ioctl(fd, KJUMP_IOC_LOAD, &req)) {
+		kj_load_error(fd, errno, b.region.size);
+		kj_boot_free(&b);
+		return -1;
+	}
+	if (quiet) {
+		kj_boot_free(&b);
+		return 0;
+	}
+	printf("loaded %s%s%s\n", o->raw ? o->raw : o->kernel, *b.version ? ": " : "", b.version);
+	printf("  region  0x%" PRIx64 "-0x%" PRIx64 " (%" PRIu64 " MiB)",
+	       (uint64_t)b.region.start, (uint64_t)(b.region.start + b.region.size - 1),
+	       (uint64_t)b.region.size >> 20);
+	if (b.region.low_size)
+		printf(" + low 0x%" PRIx64 "-0x%" PRIx64, (uint64_t)b.region.low_start,
+		       (uint64_t)(b.region.low_start + b.region.low_size - 1));
+	printf("\n  kernel  0x%" PRIx64 " (init_size %" PRIu64 " KiB), boot_params 0x%" PRIx64
+	       ", entry 0x%" PRIx64 "\n", b.kernel_addr, b.init_size >> 10, b.bp_addr, b.entry);
+	if (b.initrd_size)
+		printf("  initrd  0x%" PRIx64 " (%" PRIu64 " KiB)\n", b.initrd_addr,
+		       b.initrd_size >> 10);
+	if (b.elfcorehdr_seg >= 0)
+		printf("  elfcorehdr 0x%" PRIx64 " (%" PRIu64 " KiB): A's memory as B's /proc/vmcore\n",
+		       b.elfcorehdr_addr, b.elfcorehdr_size >> 10);
+	printf("  cmdline %s\n", b.cmdline);
+	kj_boot_free(&b);
+	return 0;
+}
+
 static int cmd_load(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -194,11 +262,8 @@ static int cmd_load(int argc, char **argv)
 		{ 0 }
 	};
 	struct kj_boot_opts o = { .region_size = 0 };
-	struct kj_boot_image b;
-	struct kjump_status st;
-	struct kjump_load req;
-	char err[512], *reuse = NULL;
-	int c, fd, ret;
+	char *reuse = NULL;
+	int c, fd, ret, quiet = 0;
 
 	o.entry32 = sizeof(void *) == 4;
 	while ((c = getopt_long(argc, argv, "k:i:a:rR:w:vh", opts, NULL)) != -1) {
@@ -223,60 +288,10 @@ static int cmd_load(int argc, char **argv)
 		o.region_size = o.raw ? KJ_DEFAULT_RAW_REGION : KJ_DEFAULT_REGION;
 
 	fd = kj_open();
-	if (kj_status(fd, &st)) {
-		fprintf(stderr, "%s: status failed: %s\n", prog, strerror(errno));
-		return 1;
-	}
-	if (st.state != KJUMP_STATE_EMPTY) {
-		fprintf(stderr, "%s: a kernel is already loaded (%s): run '%s unload' first\n",
-			prog, kj_state_name(st.state), prog);
-		return 1;
-	}
-	o.jump_buf_pfn = st.jump_buf_pfn;
-	o.region_limit = st.region_limit;
-	ret = kj_boot_build(&o, &b, err, sizeof(err));
-	if (ret) {
-		fprintf(stderr, "%s: %s\n", prog, err);
-		kj_boot_free(&b);
-		return 1;
-	}
-
-	memset(&req, 0, sizeof(req));
-	req.size = sizeof(req);
-	req.flags = KJUMP_LOAD_PRESERVE_CONTEXT;
-	req.entry = b.entry;
-	req.region = b.region;
-	req.segments = (uintptr_t)b.seg;
-	req.nr_segments = b.nr_seg;
-	if (b.elfcorehdr_seg >= 0) {
-		req.flags |= KJUMP_LOAD_ELFCOREHDR;
-		req.elfcorehdr_seg = (uint32_t)b.elfcorehdr_seg;
-	}
-	if (ioctl(fd, KJUMP_IOC_LOAD, &req)) {
-		kj_load_error(fd, errno, b.region.size);
-		kj_boot_free(&b);
-		return 1;
-	}
-	printf("loaded %s%s%s\n", o.raw ? o.raw : o.kernel, *b.version ? ": " : "", b.version);
-	printf("  region  0x%" PRIx64 "-0x%" PRIx64 " (%" PRIu64 " MiB)",
-	       (uint64_t)b.region.start, (uint64_t)(b.region.start + b.region.size - 1),
-	       (uint64_t)b.region.size >> 20);
-	if (b.region.low_size)
-		printf(" + low 0x%" PRIx64 "-0x%" PRIx64, (uint64_t)b.region.low_start,
-		       (uint64_t)(b.region.low_start + b.region.low_size - 1));
-	printf("\n  kernel  0x%" PRIx64 " (init_size %" PRIu64 " KiB), boot_params 0x%" PRIx64
-	       ", entry 0x%" PRIx64 "\n", b.kernel_addr, b.init_size >> 10, b.bp_addr, b.entry);
-	if (b.initrd_size)
-		printf("  initrd  0x%" PRIx64 " (%" PRIu64 " KiB)\n", b.initrd_addr,
-		       b.initrd_size >> 10);
-	if (b.elfcorehdr_seg >= 0)
-		printf("  elfcorehdr 0x%" PRIx64 " (%" PRIu64 " KiB): A's memory as B's /proc/vmcore\n",
-		       b.elfcorehdr_addr, b.elfcorehdr_size >> 10);
-	printf("  cmdline %s\n", b.cmdline);
-	kj_boot_free(&b);
+	ret = kj_load(fd, &o, quiet);
 	free(reuse);
 	close(fd);
-	return 0;
+	return ret ? 1 : 0;
 }
 
 static int cmd_unload(int argc, char **argv)
@@ -361,7 +376,7 @@ static int cmd_status(int argc, char **argv)
 	return 0;
 }
 
-static const char *kj_peer_status_name(uint32_t s)
+const char *kj_peer_status_name(uint32_t s)
 {
 	static const char * const names[] = { "none", "returned", "dumped",
 					      "restored", "failed" };
@@ -374,7 +389,7 @@ static double kj_ms(uint64_t ns)
 	return (double)ns / 1e6;
 }
 
-static void kj_print_times(const struct kjump_jump *j)
+void kj_print_times(const struct kjump_jump *j)
 {
 	printf("  total %.1f ms: freeze %.1f, devices %.1f + %.1f, cpus %.1f + %.1f, "
 	       "thaw %.1f; away %.1f ms (swap %.1f + %.1f ms, %" PRIu64 " pages)\n",
@@ -384,7 +399,7 @@ static void kj_print_times(const struct kjump_jump *j)
 	       kj_ms(j->ns_swap_in), (uint64_t)j->swapped_pages);
 }
 
-static void kj_jump_error(const char *what, int err)
+void kj_jump_error(const char *what, int err)
 {
 	fprintf(stderr, "%s: %s failed: %s\n", prog, what, strerror(err));
 	switch (err) {
@@ -554,6 +569,7 @@ static void kj_help(FILE *f)
 "  status   show what is loaded\n"
 "  jump     (-j) jump into the loaded kernel; returns when it jumps back\n"
 "  back     (-b) in B: jump back into A\n"
+"  dump     write a live, consistent vmcore of this kernel to a file and go on\n"
 "  help     this text; '%s COMMAND --help' for one command\n", prog, prog);
 }
 
@@ -576,6 +592,8 @@ int main(int argc, char **argv)
 		return cmd_unload(argc - 1, argv + 1);
 	if (!strcmp(cmd, "status"))
 		return cmd_status(argc - 1, argv + 1);
+	if (!strcmp(cmd, "dump"))
+		return cmd_dump(argc - 1, argv + 1);
 	if (!strcmp(cmd, "jump") || !strcmp(cmd, "-j"))
 		return cmd_jump(argc - 1, argv + 1);
 	if (!strcmp(cmd, "back") || !strcmp(cmd, "-b"))

@@ -33,6 +33,16 @@ disk=$build/disk-$scenario.img
 rm -f "$disk"
 truncate -s 16M "$disk"
 
+# KJ_DISK2=ext4:SIZE adds a second disk (vdb) holding an empty ext4.
+disk2_args=()
+if [ -n "${KJ_DISK2:-}" ]; then
+	disk2=$build/disk2-$scenario.img
+	rm -f "$disk2"
+	truncate -s "${KJ_DISK2#*:}" "$disk2"
+	mkfs."${KJ_DISK2%%:*}" -q -F "$disk2" >&2
+	disk2_args=(-drive "file=$disk2,if=virtio,format=raw")
+fi
+
 tap=$logs/$target-$scenario${KJ_CPU:+-$KJ_CPU}.tap
 console=$logs/$target-$scenario${KJ_CPU:+-$KJ_CPU}.console
 rm -f "$tap" "$console"
@@ -43,7 +53,7 @@ timeout --foreground -k 10 "$KJ_TIMEOUT" "$QEMU" -accel tcg -smp 2 -m "$KJ_MEM" 
 	-kernel "$KROOT/boot/vmlinuz-$KVER" -initrd "$initrd" \
 	-append "console=ttyS0,115200 panic=-1 kjtest=$scenario ${KJ_APPEND:-}" \
 	-serial "file:$console" -serial "file:$tap" \
-	-drive "file=$disk,if=virtio,format=raw" \
+	-drive "file=$disk,if=virtio,format=raw" "${disk2_args[@]}" \
 	-netdev user,id=n0,restrict=on -device virtio-net-pci,netdev=n0,romfile= \
 	${KJ_QEMU_ARGS:-} </dev/null
 rc=$?

@@ -39,7 +39,7 @@ add_kernel() {
 	if [ ! -f "$kroot/lib/modules/$kver/modules.dep" ]; then
 		depmod -b "$kroot" "$kver"
 	fi
-	for m in virtio_pci virtio_blk virtio_net ext4; do
+	for m in virtio_pci virtio_blk virtio_net ext4 crc32c_generic dm_mod; do
 		modprobe -d "$kroot" -S "$kver" --show-depends "$m" 2>/dev/null |
 			awk '$1 == "insmod" {print $2}'
 	done | sort -u | while read -r f; do
@@ -62,7 +62,7 @@ if [ -n "${KJ_PEER_TARGET:-}" ]; then
 fi
 
 cp "$build/kjumpctl" "$root/usr/bin/kjumpctl"
-cp "$top"/selftests/guest/* "$root/usr/lib/kjump/"
+cp "$top"/selftests/guest/* "$top/userspace/kjump-dump-agent" "$root/usr/lib/kjump/"
 # B: the same distro kernel (the tests jump into it).
 mkdir -p "$root/boot"
 cp "$KROOT/boot/vmlinuz-$KVER" "$root/boot/vmlinuz"
@@ -92,6 +92,7 @@ if [ "$KJ_ARCH" = x86_64 ]; then
 		mv "$root$build/libkjump-kexec.so" "$root/usr/lib/kjump/"
 	fi
 	[ -x /usr/bin/makedumpfile ] && add_host_prog /usr/bin/makedumpfile
+	[ -x /usr/sbin/dmsetup ] && add_host_prog /usr/sbin/dmsetup
 fi
 if [ -n "$extra" ] && [ -d "$extra" ]; then
 	cp -a "$extra"/. "$root"/
