@@ -62,6 +62,12 @@ secs=$(($(date +%s) - start))
 pass=0 fail=0 skip=0
 if [ -f "$tap" ]; then
 	tr -d '\r\000' <"$tap" >"$tap.tmp" && mv "$tap.tmp" "$tap"
+	# A scenario may check on the host what the guest left (post-SCENARIO.sh).
+	if [ -x "$here/post-$scenario.sh" ]; then
+		"$here/post-$scenario.sh" "$tap" "${disk2:-}" >"$tap.post" 2>&1
+		cat "$tap.post" >>"$tap"
+		rm -f "$tap.post"
+	fi
 	sed 's/^/    /' "$tap"
 	pass=$(grep -aE '^ok ' "$tap" | grep -avc '# SKIP')
 	skip=$(grep -aE '^ok ' "$tap" | grep -ac '# SKIP')
