@@ -89,6 +89,7 @@ struct kjump_syms {
 	void (*restore_processor_state)(void);
 	void (*clear_IO_APIC)(void);
 	void (*restore_boot_irq_mode)(void);
+	void (*smp_kick_mwait_play_dead)(void);	/* optional: 6.5+ */
 };
 
 extern struct kjump_syms kjump_sym;

@@ -94,37 +94,64 @@ void kj_pick_low(const struct kj_memmap *ram, uint64_t avoid,
 }
 
 /*
+ * What the region must not hold: A's jump buffer (B reads it in place) and
+ * A's kernel image (offline CPUs park in its text; a CPU woken there by one
+ * of B's writes must find A's code, not B's data).
+ */
+struct kj_avoid {
+	uint64_t start, end;	/* [start, end) */
+};
+
+static size_t kj_avoid_list(uint64_t jump_buf, struct kj_avoid *av)
+{
+	size_t n = 0;
+
+	av[n].start = jump_buf;
+	av[n++].end = jump_buf + KJ_PAGE;
+	if (!kj_read_kernel_image(&av[n].start, &av[n].end))
+		n++;
+	return n;
+}
+
+/*
  * The main range: the highest aligned fit in one RAM range below 4 GiB
- * that does not hold @avoid.
+ * (and @limit) that holds nothing of @av.
  */
 static int kj_pick_range(const struct kj_memmap *ram, uint64_t size,
-			 uint64_t align, uint64_t avoid, uint64_t limit,
-			 uint64_t *start)
+			 uint64_t align, const struct kj_avoid *av, size_t nav,
+			 uint64_t limit, uint64_t *start)
 {
-	size_t i;
+	size_t i, k;
 
 	for (i = ram->n; i-- > 0;) {
 		uint64_t lo = KJ_ALIGN(ram->r[i].start, align);
 		uint64_t hi = ram->r[i].end + 1;
 		uint64_t s;
+		int moved;
 
 		if (hi > (1ULL << 32))
 			hi = 1ULL << 32;
 		if (limit && hi > limit)
 			hi = limit & ~(KJ_PAGE - 1);
-		if (lo < (1ULL << 20) || hi <= lo || hi - lo < size)
-			continue;
-		s = (hi - size) & ~(align - 1);
-		if (avoid >= s && avoid < s + size) {
-			/* Below the page to avoid, or not in this range. */
-			if ((avoid & ~(align - 1)) < lo + size)
-				continue;
-			s = ((avoid & ~(align - 1)) - size) & ~(align - 1);
-		}
-		if (s < lo)
-			continue;
-		*start = s;
-		return 0;
+		do {
+			moved = 0;
+			if (lo < (1ULL << 20) || hi <= lo || hi - lo < size)
+				break;
+			s = (hi - size) & ~(align - 1);
+			if (s < lo)
+				break;
+			for (k = 0; k < nav; k++) {
+				if (av[k].start < s + size && s < av[k].end) {
+					hi = av[k].start;	/* try below it */
+					moved = 1;
+					break;
+				}
+			}
+			if (!moved) {
+				*start = s;
+				return 0;
+			}
+		} while (moved);
 	}
 	return -ENOSPC;
 }
@@ -256,6 +283,7 @@ static int kj_raw_build(const struct kj_boot_opts *o, struct kj_boot_image *b,
 			const struct kj_memmap *ram, char *err, size_t errlen)
 {
 	uint64_t avoid = o->jump_buf_pfn * KJ_PAGE, start = 0;
+	struct kj_avoid av[2];
 	size_t len;
 	int ret;
 
@@ -272,8 +300,8 @@ static int kj_raw_build(const struct kj_boot_opts *o, struct kj_boot_image *b,
 			return kj_err(err, errlen, -EINVAL, "--region is not free RAM "
 				      "for the payload (see /proc/iomem)");
 		start = o->region_addr;
-	} else if (kj_pick_range(ram, o->region_size, 2ULL << 20, avoid,
-				 o->region_limit, &start)) {
+	} else if (kj_pick_range(ram, o->region_size, 2ULL << 20, av,
+				 kj_avoid_list(avoid, av), o->region_limit, &start)) {
 		return kj_err(err, errlen, -ENOSPC, "no room for a %" PRIu64 " MiB region",
 			      o->region_size >> 20);
 	}
@@ -296,6 +324,7 @@ int kj_boot_build(const struct kj_boot_opts *o, struct kj_boot_image *b,
 	struct kj_memmap ram;
 	size_t klen, ilen = 0, setup_len, hdr_end, blob_len, cl_len;
 	uint64_t align, kmem, kfile, cur, end, need, cl_addr, kentry, start = 0, avoid;
+	struct kj_avoid av[2];
 	uint8_t *setup;
 	char *k;
 	int ret;
@@ -364,6 +393,13 @@ int kj_boot_build(const struct kj_boot_opts *o, struct kj_boot_image *b,
 	if (o->region_addr) {
 		if (o->region_addr & (KJ_PAGE - 1) || o->region_size & (KJ_PAGE - 1))
 			return kj_err(err, errlen, -EINVAL, "--region must be page aligned");
+		if (kj_avoid_list(avoid, av) > 1 && av[1].start < o->region_addr + o->region_size &&
+		    o->region_addr < av[1].end)
+			return kj_err(err, errlen, -EADDRINUSE,
+				      "region 0x%" PRIx64 "+%" PRIu64 " MiB holds A's kernel image "
+				      "(0x%" PRIx64 "-0x%" PRIx64 "), where offline CPUs park: "
+				      "choose another --region", o->region_addr,
+				      o->region_size >> 20, av[1].start, av[1].end - 1);
 		if (avoid >= o->region_addr && avoid < o->region_addr + o->region_size)
 			return kj_err(err, errlen, -EADDRINUSE,
 				      "region 0x%" PRIx64 "+%" PRIu64 " MiB holds A's jump buffer "
@@ -379,8 +415,8 @@ int kj_boot_build(const struct kj_boot_opts *o, struct kj_boot_image *b,
 				      "of System RAM (see /proc/iomem)",
 				      o->region_addr, o->region_size >> 20);
 		start = o->region_addr;
-	} else if (kj_pick_range(&ram, o->region_size, align, avoid,
-				 o->region_limit, &start)) {
+	} else if (kj_pick_range(&ram, o->region_size, align, av,
+				 kj_avoid_list(avoid, av), o->region_limit, &start)) {
 		return kj_err(err, errlen, -ENOSPC,
 			      "no contiguous %" PRIu64 " MiB of RAM below 4 GiB: "
 			      "use a smaller --region", o->region_size >> 20);

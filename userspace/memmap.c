@@ -128,3 +128,36 @@ int kj_read_firmware_map(struct kj_memmap *m)
 	kj_sort_ranges(m);
 	return 0;
 }
+
+/*
+ * The span of the running kernel's image (its "Kernel code/rodata/data/bss"
+ * lines in /proc/iomem): B must not overwrite it, offline CPUs park in it.
+ */
+int kj_read_kernel_image(uint64_t *start, uint64_t *end)
+{
+	char line[256];
+	FILE *f = fopen("/proc/iomem", "re");
+	uint64_t lo = UINT64_MAX, hi = 0;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		uint64_t s, e;
+		int off = 0;
+
+		if (sscanf(line, " %" SCNx64 "-%" SCNx64 " : %n", &s, &e, &off) != 2 || !off)
+			continue;
+		if (strncmp(line + off, "Kernel ", 7))
+			continue;
+		if (s < lo)
+			lo = s;
+		if (e + 1 > hi)
+			hi = e + 1;
+	}
+	fclose(f);
+	if (!hi || !lo)
+		return -ENOENT;
+	*start = lo;
+	*end = hi;
+	return 0;
+}

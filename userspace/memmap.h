@@ -36,5 +36,6 @@ int kj_read_system_ram(struct kj_memmap *m);
 /* The firmware map, /sys/firmware/memmap/N/{start,end,type}. */
 int kj_read_firmware_map(struct kj_memmap *m);
 void kj_sort_ranges(struct kj_memmap *m);
+int kj_read_kernel_image(uint64_t *start, uint64_t *end);
 
 #endif
