@@ -172,8 +172,8 @@ kjump_reentry:
 	KNOWN_STATE
 	movl	%ebp, D(KJS_PEER)
 	rdtsc
-	movl	%eax, %esi
-	movl	%edx, %edi
+	movl	%eax, D(KJS_TSC_IN)	/* the swap's start; kj_swap_pages clobbers */
+	movl	%edx, D(KJS_TSC_IN + 4)
 	subl	D(KJS_TSC_AWAY), %eax
 	sbbl	D(KJS_TSC_AWAY + 4), %edx
 	movl	%eax, D(KJS_TSC_AWAY)
@@ -181,8 +181,8 @@ kjump_reentry:
 	movl	D(KJS_HEAD), %eax
 	call	kj_swap_pages
 	rdtsc
-	subl	%esi, %eax
-	sbbl	%edi, %edx
+	subl	D(KJS_TSC_IN), %eax
+	sbbl	D(KJS_TSC_IN + 4), %edx
 	movl	%eax, D(KJS_TSC_IN)
 	movl	%edx, D(KJS_TSC_IN + 4)
 	/* Paging back on: CR4 (PAE) first, then our tables, then CR0.PG. */
