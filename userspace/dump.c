@@ -34,6 +34,7 @@
 #include <linux/fiemap.h>
 #include <linux/fs.h>
 #include "kjumpctl.h"
+#include "memmap.h"
 
 #define KJ_DUMP_SLACK	(16ULL << 20)	/* headers, notes, bitmaps */
 #define KJ_DUMP_TRAILER	(64ULL << 10)	/* B's report, at the end of the area */
@@ -223,8 +224,11 @@ static int kj_b_initrd(const char *base, const char *out_path, const char *conf)
 	return fclose(out) ? -errno : 0;
 }
 
-/* The dump's real end: the furthest byte any of its ELF headers name. */
-static int kj_elf_end(int fd, uint64_t *end)
+/*
+ * The dump's real end (the furthest byte any of its ELF headers name) and
+ * the bytes of memory it holds.
+ */
+static int kj_elf_end(int fd, uint64_t *end, uint64_t *held)
 {
 	Elf64_Ehdr eh;
 	Elf64_Phdr ph;
@@ -234,12 +238,15 @@ static int kj_elf_end(int fd, uint64_t *end)
 	    eh.e_ident[EI_CLASS] != ELFCLASS64)
 		return -EINVAL;
 	*end = eh.e_phoff + (uint64_t)eh.e_phnum * eh.e_phentsize;
+	*held = 0;
 	for (i = 0; i < eh.e_phnum; i++) {
 		if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + (uint64_t)i * eh.e_phentsize)) !=
 		    sizeof(ph))
 			return -EIO;
 		if (ph.p_offset + ph.p_filesz > *end)
 			*end = ph.p_offset + ph.p_filesz;
+		if (ph.p_type == PT_LOAD)
+			*held += ph.p_filesz;
 	}
 	return 0;
 }
@@ -274,7 +281,8 @@ int cmd_dump(int argc, char **argv)
 	char kernel[256], initrd[256], bdev[128], driver[256], b_initrd[] = "/tmp/kjump-b-XXXXXX";
 	const char *append = "console=ttyS0,115200 panic=-1", *file;
 	struct kj_boot_opts o = { .region_size = KJ_DEFAULT_REGION, .vmcore = 1 };
-	uint64_t size, end = 0;
+	uint64_t size, end = 0, held = 0, ram = 0;
+	struct kj_memmap sysram;
 	struct kjump_jump j;
 	struct statvfs sv;
 	struct utsname un;
@@ -401,7 +409,7 @@ int cmd_dump(int argc, char **argv)
 		if (r > 0 && !strncmp(report, "KJUMP-DUMP", 10))
 			printf("%s", report + 11);
 	}
-	if (j.status != KJUMP_PEER_DUMPED || kj_elf_end(fd, &end) || end > size) {
+	if (j.status != KJUMP_PEER_DUMPED || kj_elf_end(fd, &end, &held) || end > size) {
 		fprintf(stderr, "%s: B did not write a dump (status %s); A carries on. B's "
 			"console has the details\n", prog, kj_peer_status_name(j.status));
 		unlink(file);
@@ -412,8 +420,12 @@ int cmd_dump(int argc, char **argv)
 		return 1;
 	}
 	close(fd);
-	printf("dump: %s: %" PRIu64 " MiB written (%" PRIu64 " bytes), A stopped for %.0f ms\n",
-	       file, end >> 20, end,
+	if (!kj_read_system_ram(&sysram))
+		for (i = 0; i < sysram.n; i++)
+			ram += sysram.r[i].end - sysram.r[i].start + 1;
+	printf("dump: %s: %" PRIu64 " MiB written (%" PRIu64 " bytes); %" PRIu64 " pages "
+	       "dumped, %" PRIu64 " left out (zero and free at level %d); A stopped for %.0f ms\n",
+	       file, end >> 20, end, held / 4096, ram > held ? (ram - held) / 4096 : 0, level,
 	       (double)(j.ns_total + j.ns_away + j.ns_swap_out + j.ns_swap_in) / 1e6);
 	return 0;
 }
