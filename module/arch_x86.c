@@ -297,8 +297,3 @@ u64 kjump_cycles_to_ns(u64 cycles)
 {
 	return tsc_khz ? mul_u64_u32_div(cycles, NSEC_PER_MSEC, tsc_khz) : 0;
 }
-
-bool kjump_arch_can_jump(void)
-{
-	return true;
-}

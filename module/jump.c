@@ -199,10 +199,6 @@ long kjump_ioctl_jump(void __user *arg)
 	u32 size;
 	int ret;
 
-	if (!kjump_arch_can_jump()) {
-		pr_warn_ratelimited("jump: not implemented on this architecture yet\n");
-		return -EOPNOTSUPP;
-	}
 	ret = kjump_may_load();
 	if (ret)
 		return ret;

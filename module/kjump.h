@@ -47,7 +47,6 @@ phys_addr_t kjump_ctx_reentry(const struct kjump_ctx *c);
 unsigned long kjump_arch_jump(struct kjump_ctx *c, unsigned long head,
 			      unsigned long entry, struct kjump_stub_stats *st);
 u64 kjump_cycles_to_ns(u64 cycles);
-bool kjump_arch_can_jump(void);
 
 /* B as loaded: the region, its shadow pages and the list that swaps them. */
 struct kjump_image {

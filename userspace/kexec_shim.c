@@ -1191,7 +1191,6 @@ static int kjk_reboot_kexec(int *res)
 				err == EBUSY ? "another jump or load is in progress" :
 				err == EPERM ? "locked down, kexec_load_disabled or not CAP_SYS_BOOT" :
 				err == EINVAL ? "the peer's jump buffer is missing or corrupt" :
-				err == EOPNOTSUPP ? "kjump cannot jump on this architecture yet" :
 				"this kernel is intact; dmesg says which step failed");
 		return 1;
 	}

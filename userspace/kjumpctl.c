@@ -415,9 +415,6 @@ void kj_jump_error(const char *what, int err)
 	case EINVAL:
 		fprintf(stderr, "  the peer's jump buffer is missing or corrupt (wrong pfn?)\n");
 		break;
-	case EOPNOTSUPP:
-		fprintf(stderr, "  jumping is not supported on this architecture yet\n");
-		break;
 	case EPERM:
 		fprintf(stderr, "  refused: locked down, kexec_load_disabled, or not CAP_SYS_BOOT\n");
 		break;
