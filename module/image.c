@@ -211,9 +211,12 @@ static int kjump_alloc_shadows(struct kjump_image *image, struct kjump_alloc *a)
 
 		while (order && (1UL << order) > nr - done)
 			order--;
-		/* High orders only if cheap; single pages may reclaim (page cache). */
-		page = kjump_alloc_outside(a, order, order ? __GFP_NORETRY | __GFP_NOMEMALLOC :
-					   __GFP_NOMEMALLOC);
+		/*
+		 * High orders only if cheap; single pages may reclaim (page
+		 * cache), but never OOM-kill: LOAD fails with ENOMEM instead.
+		 */
+		page = kjump_alloc_outside(a, order, __GFP_NOMEMALLOC | (order ?
+					   __GFP_NORETRY : __GFP_RETRY_MAYFAIL));
 		if (!page) {
 			if (!order)
 				return -ENOMEM;
