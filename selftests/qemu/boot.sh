@@ -59,6 +59,7 @@ timeout --foreground -k 10 "$KJ_TIMEOUT" "$QEMU" -accel "tcg,thread=${KJ_TCG_THR
 	-serial "file:$console" -serial "file:$tap" \
 	-drive "file=$disk,if=virtio,format=raw" "${disk2_args[@]}" \
 	-netdev user,id=n0,restrict=on -device virtio-net-pci,netdev=n0,romfile= \
+	-d cpu_reset -D "$logs/$target-$scenario${KJ_CPU:+-$KJ_CPU}.qemu.log" \
 	${KJ_QEMU_ARGS:-} </dev/null
 rc=$?
 secs=$(($(date +%s) - start))
