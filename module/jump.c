@@ -196,17 +196,14 @@ long kjump_ioctl_jump(void __user *arg)
 {
 	struct kjump_jump res;
 	u64 t0 = ktime_get_ns();
+	bool back;
 	u32 size;
 	int ret;
 
 	ret = kjump_may_load();
 	if (ret)
 		return ret;
-	if (get_user(size, (u32 __user *)arg))
-		return -EFAULT;
-	if (size < KJUMP_JUMP_SIZE_VER0)
-		return -EINVAL;
-	ret = copy_struct_from_user(&res, sizeof(res), arg, size);
+	ret = kjump_copy_arg(&res, sizeof(res), KJUMP_JUMP_SIZE_VER0, 0, arg, &size);
 	if (ret)
 		return ret;
 	if (res.flags & ~KJUMP_JUMP_FLAGS_MASK || res.pad ||
@@ -215,32 +212,26 @@ long kjump_ioctl_jump(void __user *arg)
 	if (!(res.flags & KJUMP_JUMP_BACK) && res.status)
 		return -EINVAL;
 
+	back = res.flags & KJUMP_JUMP_BACK;
 	if (!mutex_trylock(&kjump.lock)) {
 		pr_warn_ratelimited("jump: another jump or load is in progress\n");
 		return -EBUSY;
 	}
 	if (kjump.state == KJUMP_STATE_JUMPING) {
 		ret = -EBUSY;
-	} else if (res.flags & KJUMP_JUMP_BACK) {
-		if (!kjump.peer_buf_pfn) {
-			pr_warn_ratelimited("back: no peer: write its kexec_jump_buf_pfn first\n");
-			ret = -ENOENT;
-		} else {
-			enum kjump_state prev = kjump.state;
-
-			kjump.state = KJUMP_STATE_JUMPING;
-			ret = kjump_jump_back(&res);
-			kjump.state = prev;
-		}
-	} else if (kjump.state == KJUMP_STATE_EMPTY) {
+	} else if (back && !kjump.peer_buf_pfn) {
+		pr_warn_ratelimited("back: no peer: write its kexec_jump_buf_pfn first\n");
+		ret = -ENOENT;
+	} else if (!back && kjump.state == KJUMP_STATE_EMPTY) {
 		pr_warn_ratelimited("jump: nothing loaded\n");
 		ret = -ENOENT;
 	} else {
 		enum kjump_state prev = kjump.state;
 
 		kjump.state = KJUMP_STATE_JUMPING;
-		ret = kjump_jump_into(&res);
-		kjump.state = ret ? prev : KJUMP_STATE_SUSPENDED;
+		ret = back ? kjump_jump_back(&res) : kjump_jump_into(&res);
+		/* A's image waits suspended after a jump into it; BACK changes nothing. */
+		kjump.state = (ret || back) ? prev : KJUMP_STATE_SUSPENDED;
 	}
 	mutex_unlock(&kjump.lock);
 	if (ret)

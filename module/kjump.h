@@ -118,6 +118,8 @@ long kjump_ioctl_jump(void __user *arg);
 /* main.c: policy shared by the device and sysfs. */
 u32 kjump_refusals(void);
 int kjump_read_init_file(const char *path, char *buf, size_t len);
+int kjump_copy_arg(void *dst, size_t ksize, size_t min, size_t max,
+		   void __user *arg, u32 *usize);
 int kjump_may_load(void);
 
 /* sysfs/attrs.c */

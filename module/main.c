@@ -117,6 +117,23 @@ int kjump_may_load(void)
 	return 0;
 }
 
+/*
+ * A size-prefixed ioctl argument: at least @min bytes (EINVAL), at most
+ * @max when non-zero (E2BIG), unknown trailing bytes zero (E2BIG, from
+ * copy_struct_from_user).  The user's size is returned in @usize.
+ */
+int kjump_copy_arg(void *dst, size_t ksize, size_t min, size_t max,
+		   void __user *arg, u32 *usize)
+{
+	if (get_user(*usize, (u32 __user *)arg))
+		return -EFAULT;
+	if (*usize < min)
+		return -EINVAL;
+	if (max && *usize > max)
+		return -E2BIG;
+	return copy_struct_from_user(dst, ksize, arg, *usize);
+}
+
 static int kjump_open(struct inode *inode, struct file *file)
 {
 	if (!capable(CAP_SYS_BOOT))
@@ -133,17 +150,11 @@ static long kjump_ioctl_load(void __user *arg)
 	ret = kjump_may_load();
 	if (ret)
 		return ret;
-	if (get_user(size, (u32 __user *)arg))
-		return -EFAULT;
-	if (size < KJUMP_LOAD_SIZE_VER0) {
-		pr_warn_ratelimited("load: argument size %u too small\n", size);
-		return -EINVAL;
-	}
-	if (size > PAGE_SIZE)
-		return -E2BIG;
-	ret = copy_struct_from_user(&req, sizeof(req), arg, size);
+	ret = kjump_copy_arg(&req, sizeof(req), KJUMP_LOAD_SIZE_VER0, PAGE_SIZE, arg, &size);
 	if (ret) {
-		if (ret == -E2BIG)
+		if (ret == -EINVAL)
+			pr_warn_ratelimited("load: argument size %u too small\n", size);
+		else if (ret == -E2BIG && size <= PAGE_SIZE)
 			pr_warn_ratelimited("load: unknown trailing fields set\n");
 		return ret;
 	}
