@@ -8,13 +8,16 @@
  * stub's return and restore_processor_state() the CPU runs with only what
  * the stub restored.
  */
+#include <linux/delay.h>
 #include <linux/io.h>
 #include <linux/math64.h>
 #include <linux/ioport.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/smp.h>
+#include <asm/apic.h>
 #include <asm/desc.h>
+#include <asm/smp.h>
 #include <asm/special_insns.h>
 #include <asm/tsc.h>
 #include "kjump.h"
@@ -296,4 +299,33 @@ notrace unsigned long kjump_arch_jump(struct kjump_ctx *c, unsigned long head,
 u64 kjump_cycles_to_ns(u64 cycles)
 {
 	return tsc_khz ? mul_u64_u32_div(cycles, NSEC_PER_MSEC, tsc_khz) : 0;
+}
+
+/*
+ * An offline CPU is not stopped: it reports itself dead first and only
+ * then walks to hlt (or spins in mwait, which TCG does not sleep in) on its
+ * own stack and page tables, and those may lie in the pages the stub is
+ * about to swap; B's always do.  INIT stops it where it stands, in
+ * wait-for-SIPI, deaf to interrupts and NMIs; the kernel that onlines it
+ * next sends INIT/SIPI anyway.
+ */
+void kjump_arch_park_cpus(void)
+{
+	unsigned int cpu;
+
+	for_each_present_cpu(cpu) {
+		u32 id = cpu_physical_id(cpu);
+
+		if (cpu_online(cpu) || id == BAD_APICID)
+			continue;
+		apic->icr_write(APIC_INT_LEVELTRIG | APIC_INT_ASSERT |
+				APIC_DM_INIT, id);
+		if (apic->wait_icr_idle)
+			apic->wait_icr_idle();
+		apic->icr_write(APIC_INT_LEVELTRIG | APIC_DM_INIT, id);
+		if (apic->wait_icr_idle)
+			apic->wait_icr_idle();
+	}
+	/* Delivery is not acceptance: give the targets time to take it. */
+	usleep_range(100, 200);
 }

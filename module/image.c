@@ -3,13 +3,19 @@
  * B's image in A: validation of LOAD, the shadow pages and the kexec-style
  * indirection list that the stub walks to swap them with the region.
  *
- * Every region page gets one shadow page outside the region.  LOAD copies
- * B's segments into the shadows of their destination pages; at the jump
- * the stub swaps each region page with its shadow (A's data out, B in) and
- * on the way back swaps again, so B's state waits in the shadows for the
- * next entry.  The list therefore says, for every region page in order,
+ * LOAD first claims what it can of the region from A: whole pageblocks
+ * through alloc_contig_range() (A's movable pages there migrate out), then
+ * any free region page the allocator hands it while it gets the rest.  A
+ * claimed page is ours: B's data goes straight into it and stays there
+ * while A runs.  Every other region page (A's unmovable kernel memory) gets
+ * one shadow page outside the region: LOAD copies B's data into the shadow,
+ * at the jump the stub swaps page and shadow (A's data out, B in) and on
+ * the way back swaps again, so B's state waits in the shadows for the next
+ * entry.  The list therefore says, for each shadowed region page in order,
  * IND_DESTINATION (at the start of each run) and IND_SOURCE shadow.
  */
+#include <linux/bitmap.h>
+#include <linux/gfp.h>
 #include <linux/io.h>
 #include <linux/ioport.h>
 #include <linux/mm.h>
@@ -199,36 +205,116 @@ void kjump_alloc_done(struct kjump_alloc *a)
 	}
 }
 
-/* One shadow page per region page, in the largest blocks available. */
-static int kjump_alloc_shadows(struct kjump_image *image, struct kjump_alloc *a)
+/* At most this much per alloc_contig_range() try; halved on failure. */
+#define KJUMP_CLAIM_CHUNK	((64UL << 20) >> PAGE_SHIFT)
+
+static void kjump_mark_claimed(struct kjump_image *image, unsigned long pfn,
+			       unsigned long nr)
 {
-	unsigned long done = 0, nr = image->region_pages;
+	bitmap_set(image->claimed, kjump_region_index(&image->region, PFN_PHYS(pfn)), nr);
+	image->nr_claimed += nr;
+}
+
+static void kjump_claim_range(struct kjump_image *image, unsigned long pfn,
+			      unsigned long nr)
+{
+	unsigned long half;
+
+	if (!alloc_contig_range(pfn, pfn + nr, MIGRATE_MOVABLE,
+				GFP_KERNEL | __GFP_NOWARN)) {
+		kjump_mark_claimed(image, pfn, nr);
+		return;
+	}
+	/* A pageblock with unmovable pages in it: its pages are shadowed. */
+	if (nr <= pageblock_nr_pages || fatal_signal_pending(current))
+		return;
+	half = nr / pageblock_nr_pages / 2 * pageblock_nr_pages;
+	kjump_claim_range(image, pfn, half);
+	kjump_claim_range(image, pfn + half, nr - half);
+}
+
+/* The region's whole pageblocks, one zone per try. */
+static void kjump_claim_region(struct kjump_image *image)
+{
+	const struct kjump_region *r = &image->region;
+	unsigned long pfn = ALIGN(PHYS_PFN(r->start), pageblock_nr_pages);
+	unsigned long end = ALIGN_DOWN(PHYS_PFN(r->start + r->size),
+				       pageblock_nr_pages);
+
+	while (pfn < end) {
+		struct zone *zone = page_zone(pfn_to_page(pfn));
+		unsigned long n = 0;
+
+		while (pfn + n < end && n < KJUMP_CLAIM_CHUNK &&
+		       page_zone(pfn_to_page(pfn + n)) == zone)
+			n += pageblock_nr_pages;
+		kjump_claim_range(image, pfn, n);
+		pfn += n;
+		cond_resched();
+	}
+}
+
+/*
+ * A shadow page for every region page not claimed, in the largest blocks
+ * available.  A free region page the allocator hands out on the way is
+ * claimed instead, which lowers the count still needed.
+ */
+static int kjump_alloc_shadows(struct kjump_image *image)
+{
+	unsigned long need = image->region_pages - image->nr_claimed;
 	unsigned int order = KJUMP_MAX_ORDER;
+	unsigned long got = 0, i, idx;
+	unsigned long *pool;
 
-	while (done < nr) {
+	pool = kvcalloc(need, sizeof(*pool), GFP_KERNEL);
+	if (!pool)
+		return -ENOMEM;
+	while (got < need) {
 		struct page *page;
-		unsigned long i, pfn;
 
-		while (order && (1UL << order) > nr - done)
+		while (order && (1UL << order) > need - got)
 			order--;
 		/*
 		 * High orders only if cheap; single pages may reclaim (page
 		 * cache), but never OOM-kill: LOAD fails with ENOMEM instead.
 		 */
-		page = kjump_alloc_outside(a, order, __GFP_NOMEMALLOC | (order ?
-					   __GFP_NORETRY : __GFP_RETRY_MAYFAIL));
+		page = alloc_pages(GFP_KERNEL | __GFP_NOWARN | __GFP_NOMEMALLOC |
+				   (order ? __GFP_NORETRY : __GFP_RETRY_MAYFAIL),
+				   order);
 		if (!page) {
 			if (!order)
-				return -ENOMEM;
+				break;
 			order--;
 			continue;
 		}
 		/* Order-0 pages from here on: freed one by one. */
 		split_page(page, order);
-		pfn = page_to_pfn(page);
-		for (i = 0; i < (1UL << order); i++)
-			image->shadow_pfn[done++] = pfn + i;
+		for (i = 0; i < (1UL << order); i++, page++) {
+			if (kjump_touches_region(&image->region,
+						 page_to_phys(page), PAGE_SIZE)) {
+				kjump_mark_claimed(image, page_to_pfn(page), 1);
+				need--;
+			} else if (got < need) {
+				pool[got++] = page_to_pfn(page);
+			} else {
+				__free_page(page);
+			}
+		}
+		cond_resched();
 	}
+	while (got > need)
+		__free_page(pfn_to_page(pool[--got]));
+	if (got < need) {
+		while (got)
+			__free_page(pfn_to_page(pool[--got]));
+		kvfree(pool);
+		return -ENOMEM;
+	}
+	/* Shadows go to the unclaimed pages in order: runs stay contiguous. */
+	for (idx = 0, i = 0; idx < image->region_pages; idx++)
+		if (!test_bit(idx, image->claimed))
+			image->shadow_pfn[idx] = pool[i++];
+	kvfree(pool);
 	return 0;
 }
 
@@ -280,7 +366,9 @@ static int kjump_build_list(struct kjump_image *image, struct kjump_alloc *a)
 			r->low_start + ((u64)i << PAGE_SHIFT) :
 			r->start + ((u64)(i - low_pages) << PAGE_SHIFT);
 
-		if (i == 0 || dest != prev + PAGE_SIZE) {
+		if (!image->shadow_pfn[i])
+			continue;
+		if (!prev || dest != prev + PAGE_SIZE) {
 			ret = kjump_list_put(&w, dest | KJUMP_IND_DESTINATION);
 			if (ret)
 				return ret;
@@ -307,7 +395,7 @@ static int kjump_copy_segments(struct kjump_image *image,
 		for (off = 0; off < seg[i].memsz; off += PAGE_SIZE) {
 			unsigned long idx = kjump_region_index(&image->region,
 							       seg[i].mem + off);
-			void *dst = page_address(pfn_to_page(image->shadow_pfn[idx]));
+			void *dst = kjump_region_data(image, idx);
 			size_t n = 0;
 
 			if (off < seg[i].bufsz)
@@ -328,6 +416,19 @@ unsigned long kjump_region_page(const struct kjump_image *image, u64 addr)
 	return kjump_region_index(&image->region, addr);
 }
 
+/* Where B's copy of region page @idx lives while A runs. */
+void *kjump_region_data(const struct kjump_image *image, unsigned long idx)
+{
+	const struct kjump_region *r = &image->region;
+	unsigned long low_pages = r->low_size >> PAGE_SHIFT;
+
+	if (image->shadow_pfn[idx])
+		return page_address(pfn_to_page(image->shadow_pfn[idx]));
+	if (idx < low_pages)
+		return __va(r->low_start + ((u64)idx << PAGE_SHIFT));
+	return __va(r->start + ((u64)(idx - low_pages) << PAGE_SHIFT));
+}
+
 void kjump_image_free(struct kjump_image *image)
 {
 	struct page *page, *tmp;
@@ -340,9 +441,15 @@ void kjump_image_free(struct kjump_image *image)
 		list_del(&page->lru);
 		__free_page(page);
 	}
+	if (image->claimed) {
+		for_each_set_bit(i, image->claimed, image->region_pages)
+			__free_page(virt_to_page(kjump_region_data(image, i)));
+		bitmap_free(image->claimed);
+	}
 	if (image->shadow_pfn) {
-		for (i = 0; i < image->region_pages && image->shadow_pfn[i]; i++)
-			__free_page(pfn_to_page(image->shadow_pfn[i]));
+		for (i = 0; i < image->region_pages; i++)
+			if (image->shadow_pfn[i])
+				__free_page(pfn_to_page(image->shadow_pfn[i]));
 		kvfree(image->shadow_pfn);
 	}
 	kfree(image);
@@ -411,7 +518,20 @@ int kjump_image_load(const struct kjump_load *req)
 	image->entry = req->entry;
 	image->nr_segments = req->nr_segments;
 
-	/* Shadows, list pages and some room for A: refuse before allocating. */
+	image->shadow_pfn = kvcalloc(image->region_pages, sizeof(unsigned long),
+				     GFP_KERNEL);
+	image->claimed = bitmap_zalloc(image->region_pages, GFP_KERNEL);
+	if (!image->shadow_pfn || !image->claimed) {
+		ret = -ENOMEM;
+		goto err_image;
+	}
+
+	/*
+	 * Every region page A uses needs a new home, migrated or shadowed,
+	 * and every free one is available: so the region must fit in what
+	 * is available, with some room left for A.  Refuse before migrating
+	 * (a migration that runs out of memory warns in A's log).
+	 */
 	need = image->region_pages + image->region_pages / (KJUMP_ENTRIES_PER_PAGE - 2) +
 	       KJUMP_RESERVE_PAGES;
 	if (need > si_mem_available()) {
@@ -421,15 +541,9 @@ int kjump_image_load(const struct kjump_load *req)
 		ret = -ENOMEM;
 		goto err_image;
 	}
-
-	image->shadow_pfn = kvcalloc(image->region_pages, sizeof(unsigned long),
-				     GFP_KERNEL);
-	if (!image->shadow_pfn) {
-		ret = -ENOMEM;
-		goto err_image;
-	}
+	kjump_claim_region(image);
+	ret = kjump_alloc_shadows(image);
 	alloc.region = &image->region;
-	ret = kjump_alloc_shadows(image, &alloc);
 	if (!ret)
 		ret = kjump_build_list(image, &alloc);
 	if (!ret)
@@ -437,7 +551,7 @@ int kjump_image_load(const struct kjump_load *req)
 	kjump_alloc_done(&alloc);
 	if (ret) {
 		pr_warn_ratelimited("load: out of memory for %lu shadow pages\n",
-				    image->region_pages);
+				    image->region_pages - image->nr_claimed);
 		goto err_image;
 	}
 	ret = kjump_copy_segments(image, seg, req->nr_segments);
@@ -449,9 +563,10 @@ int kjump_image_load(const struct kjump_load *req)
 	kfree(seg);
 	kjump.image = image;
 	kjump_jump_buf_fill(kjump.jump_buf, image);
-	pr_info("loaded: %u segments, entry 0x%lx, region %lu MiB, %lu list pages\n",
+	pr_info("loaded: %u segments, entry 0x%lx, region %lu MiB (%lu pages claimed, %lu shadowed), %lu list pages\n",
 		image->nr_segments, image->entry,
-		image->region_pages >> (20 - PAGE_SHIFT), image->nr_list_pages);
+		image->region_pages >> (20 - PAGE_SHIFT), image->nr_claimed,
+		image->region_pages - image->nr_claimed, image->nr_list_pages);
 	return 0;
 
 err_image:

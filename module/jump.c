@@ -58,14 +58,7 @@ static int kjump_pm_jump(struct kjump_ctx *c, unsigned long head,
 		pr_warn("jump: cannot take secondary CPUs offline (%d)\n", ret);
 		goto err_enable_cpus;
 	}
-	/*
-	 * An offline CPU parked in mwait wakes when the line it watches is
-	 * written, and B writes all over the region: send it to hlt, which
-	 * only INIT (the next online) ends.  Kernels without the helper park
-	 * in A's text, which kjumpctl keeps out of the region.
-	 */
-	if (kjump_sym.smp_kick_mwait_play_dead)
-		kjump_sym.smp_kick_mwait_play_dead();
+	kjump_arch_park_cpus();
 	res->ns_cpu_down = kjump_lap(&t);
 	local_irq_disable();
 	ret = syscore_suspend();

@@ -47,12 +47,18 @@ phys_addr_t kjump_ctx_reentry(const struct kjump_ctx *c);
 unsigned long kjump_arch_jump(struct kjump_ctx *c, unsigned long head,
 			      unsigned long entry, struct kjump_stub_stats *st);
 u64 kjump_cycles_to_ns(u64 cycles);
+void kjump_arch_park_cpus(void);
 
-/* B as loaded: the region, its shadow pages and the list that swaps them. */
+/*
+ * B as loaded: the region, its pages claimed from A or shadowed, and the
+ * list that swaps the shadowed ones.
+ */
 struct kjump_image {
 	struct kjump_region region;
 	unsigned long region_pages;
-	unsigned long *shadow_pfn;	/* region page index -> shadow pfn */
+	unsigned long *claimed;		/* bitmap: region page is ours, B's in place */
+	unsigned long nr_claimed;
+	unsigned long *shadow_pfn;	/* region page index -> shadow pfn, or 0 */
 	struct list_head list_pages;	/* indirection list pages (page->lru) */
 	unsigned long nr_list_pages;
 	unsigned long head;		/* first entry: IND_INDIRECTION | phys */
@@ -88,7 +94,6 @@ struct kjump_syms {
 	void (*restore_processor_state)(void);
 	void (*clear_IO_APIC)(void);
 	void (*restore_boot_irq_mode)(void);
-	void (*smp_kick_mwait_play_dead)(void);	/* optional: 6.5+ */
 };
 
 extern struct kjump_syms kjump_sym;
@@ -98,6 +103,7 @@ int kjump_symbols_init(void);
 int kjump_image_load(const struct kjump_load *req);
 u64 kjump_region_limit(void);
 unsigned long kjump_region_page(const struct kjump_image *image, u64 addr);
+void *kjump_region_data(const struct kjump_image *image, unsigned long idx);
 
 /* vmcore.c: A's memory as B's /proc/vmcore. */
 int kjump_build_elfcorehdr(struct kjump_image *image, const struct kjump_segment *seg);

@@ -25,11 +25,9 @@ MODULE_PARM_DESC(require_symbol, "extra symbol to resolve at load (diagnostic)")
 struct kjump_sym_entry {
 	const char *name;
 	void **slot;
-	bool optional;
 };
 
-#define KJUMP_SYM(n) { #n, (void **)&kjump_sym.n, false }
-#define KJUMP_SYM_OPTIONAL(n) { #n, (void **)&kjump_sym.n, true }
+#define KJUMP_SYM(n) { #n, (void **)&kjump_sym.n }
 static const struct kjump_sym_entry kjump_sym_table[] = {
 	KJUMP_SYM(freeze_processes),
 	KJUMP_SYM(thaw_processes),
@@ -46,8 +44,6 @@ static const struct kjump_sym_entry kjump_sym_table[] = {
 	KJUMP_SYM(clear_IO_APIC),
 	KJUMP_SYM(restore_boot_irq_mode),
 #endif
-	/* Moves offline CPUs from mwait to hlt (kexec does it since 6.5). */
-	KJUMP_SYM_OPTIONAL(smp_kick_mwait_play_dead),
 };
 
 typedef unsigned long (*kjump_lookup_fn)(const char *name);
@@ -77,8 +73,6 @@ int kjump_symbols_init(void)
 	for (i = 0; i < ARRAY_SIZE(kjump_sym_table); i++) {
 		unsigned long addr = lookup(kjump_sym_table[i].name);
 
-		if (!addr && kjump_sym_table[i].optional)
-			continue;
 		if (!addr) {
 			pr_err("kernel symbol %s not found; this kernel is not supported\n",
 			       kjump_sym_table[i].name);

@@ -61,7 +61,10 @@ static int kjump_add_load(struct kjump_ehdr *h, u64 paddr, u64 offset, u64 len)
 	return 0;
 }
 
-/* Region pages [first, first + n) of one part, in runs of contiguous shadows. */
+/*
+ * Region pages [first, first + n) of one part, in runs of contiguous
+ * shadows.  Claimed pages held nothing of A's and are left out.
+ */
 static int kjump_add_region(struct kjump_ehdr *h, u64 start, unsigned long first,
 			    unsigned long n)
 {
@@ -70,6 +73,10 @@ static int kjump_add_region(struct kjump_ehdr *h, u64 start, unsigned long first
 	int ret;
 
 	while (i < n) {
+		if (!sh[first + i]) {
+			i++;
+			continue;
+		}
 		for (run = 1; i + run < n && sh[first + i + run] == sh[first + i] + run; run++)
 			;
 		ret = kjump_add_load(h, start + ((u64)i << PAGE_SHIFT),
@@ -171,7 +178,7 @@ int kjump_build_elfcorehdr(struct kjump_image *image, const struct kjump_segment
 	for (off = 0; off < size; off += PAGE_SIZE) {
 		unsigned long idx = kjump_region_page(image, seg->mem + off);
 
-		memcpy(page_address(pfn_to_page(image->shadow_pfn[idx])), buf + off,
+		memcpy(kjump_region_data(image, idx), buf + off,
 		       min_t(size_t, PAGE_SIZE, size - off));
 	}
 	pr_info("ELF core header: %u program headers at 0x%llx\n",

@@ -4,12 +4,22 @@
  *
  *   kj_vmcore pattern N LIST   (in A) fill N locked pages with a pattern
  *                              derived from their index, write "PHYS INDEX"
- *                              lines to LIST, then hold the pages (sleeps)
- *   kj_vmcore check LIST CORE  (in B) read each listed physical page from
- *                              the ELF core file CORE and compare
+ *                              lines to LIST, then hold the pages (sleeps);
+ *                              SIGHUP writes LIST again (LOAD migrates
+ *                              pages out of the region) and reports moves
+ *   kj_vmcore pipes N          (in A) fill N pages of pipe buffers with a
+ *                              second pattern and hold them: unmovable
+ *                              kernel pages, so those in the region stay
+ *                              there and B sees them through shadows
+ *   kj_vmcore check LIST CORE [0xSTART-0xEND]
+ *                              (in B) read each listed physical page from
+ *                              the ELF core file CORE and compare; count
+ *                              those in the range, and the intact pipe
+ *                              pages at physical addresses in it
  */
 #define _GNU_SOURCE
 #include <elf.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdint.h>
@@ -21,55 +31,164 @@
 
 #define PAGE 4096UL
 
-static void fill(uint64_t *p, uint64_t idx)
+#define TAG_ANON	0x4b4a554d50000000ULL	/* "KJUMP" */
+#define TAG_PIPE	0x4b4a504950450000ULL	/* "KJPIPE" */
+
+static void fill_tag(uint64_t *p, uint64_t tag, uint64_t idx)
 {
 	size_t i;
 
 	for (i = 0; i < PAGE / 8; i++)
-		p[i] = 0x4b4a554d50000000ULL ^ (idx << 12) ^ i;	/* "KJUMP" */
+		p[i] = tag ^ (idx << 12) ^ i;
 }
 
-static int pattern(unsigned long n, const char *list)
+static void fill(uint64_t *p, uint64_t idx)
 {
-	char *mem = mmap(NULL, n * PAGE, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	fill_tag(p, TAG_ANON, idx);
+}
+
+static volatile sig_atomic_t relist;
+
+static void on_hup(int sig)
+{
+	(void)sig;
+	relist = 1;
+}
+
+/* Write "PHYS INDEX" for each page; count those whose PHYS changed. */
+static int list_pages(char *mem, unsigned long n, const char *list,
+		      uint64_t *phys, unsigned long *moved)
+{
 	int pm = open("/proc/self/pagemap", O_RDONLY);
 	FILE *f = fopen(list, "w");
 	unsigned long i;
 
-	if (mem == MAP_FAILED || pm < 0 || !f || mlock(mem, n * PAGE)) {
-		perror("kj_vmcore pattern");
+	if (pm < 0 || !f) {
+		perror("kj_vmcore pagemap");
 		return 1;
 	}
-	for (i = 0; i < n; i++)
-		fill((uint64_t *)(mem + i * PAGE), i);
+	*moved = 0;
 	for (i = 0; i < n; i++) {
-		uint64_t e;
+		uint64_t e, pa;
 		off_t off = (off_t)(((uintptr_t)mem + i * PAGE) / PAGE * 8);
 
 		if (pread(pm, &e, 8, off) != 8 || !(e & (1ULL << 63)) || !(e & ((1ULL << 55) - 1))) {
 			fprintf(stderr, "kj_vmcore: no pfn for page %lu (need root)\n", i);
 			return 1;
 		}
-		fprintf(f, "%" PRIx64 " %lu\n", (uint64_t)((e & ((1ULL << 55) - 1)) * PAGE), i);
+		pa = (e & ((1ULL << 55) - 1)) * PAGE;
+		*moved += phys[i] && phys[i] != pa;
+		phys[i] = pa;
+		fprintf(f, "%" PRIx64 " %lu\n", pa, i);
 	}
-	fclose(f);
+	close(pm);
+	return fclose(f) != 0;
+}
+
+static int pattern(unsigned long n, const char *list)
+{
+	char *mem = mmap(NULL, n * PAGE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	uint64_t *phys = calloc(n, sizeof(*phys));
+	unsigned long i, moved;
+
+	if (mem == MAP_FAILED || !phys || mlock(mem, n * PAGE)) {
+		perror("kj_vmcore pattern");
+		return 1;
+	}
+	signal(SIGHUP, on_hup);
+	for (i = 0; i < n; i++)
+		fill((uint64_t *)(mem + i * PAGE), i);
+	if (list_pages(mem, n, list, phys, &moved))
+		return 1;
+	printf("ready\n");
+	fflush(stdout);
+	for (;;) {
+		pause();
+		if (!relist)
+			continue;
+		relist = 0;
+		if (list_pages(mem, n, list, phys, &moved))
+			return 1;
+		printf("relisted: %lu moved\n", moved);
+		fflush(stdout);
+	}
+}
+
+static int pipes(unsigned long n)
+{
+	static uint64_t page[PAGE / 8];
+	unsigned long i = 0;
+
+	while (i < n) {
+		int fd[2];
+
+		/* Non-blocking: a full pipe ends its loop, the next one goes on. */
+		if (pipe2(fd, O_NONBLOCK) || fcntl(fd[1], F_SETPIPE_SZ, 1 << 20) < 0) {
+			perror("kj_vmcore pipes");
+			return 1;
+		}
+		/* Whole-page writes: each fills one fresh buffer page. */
+		for (; i < n; i++) {
+			fill_tag(page, TAG_PIPE, i);
+			if (write(fd[1], page, PAGE) != PAGE)
+				break;
+		}
+	}
 	printf("ready\n");
 	fflush(stdout);
 	for (;;)
 		pause();
 }
 
-static int check(const char *list, const char *core)
+/*
+ * Pipe pages at physical addresses [lo, hi]: in a kjump core those are the
+ * region pages A kept, whose data B reads from their shadows.
+ */
+static void scan_range(int fd, const Elf64_Phdr *ph, int nph, uint64_t lo,
+		       uint64_t hi, unsigned long *found, unsigned long *bad)
+{
+	static uint64_t page[PAGE / 8], want[PAGE / 8];
+	uint64_t pa;
+	int i;
+
+	for (i = 0; i < nph; i++) {
+		if (ph[i].p_type != PT_LOAD)
+			continue;
+		for (pa = ph[i].p_paddr; pa + PAGE <= ph[i].p_paddr + ph[i].p_filesz; pa += PAGE) {
+			uint64_t idx;
+
+			if (pa < lo || pa > hi)
+				continue;
+			if (pread(fd, page, PAGE, (off_t)(ph[i].p_offset + pa - ph[i].p_paddr)) != PAGE)
+				break;
+			if ((page[0] ^ TAG_PIPE) & ~0xffffffff000ULL)
+				continue;
+			idx = (page[0] ^ TAG_PIPE) >> 12;
+			fill_tag(want, TAG_PIPE, idx);
+			if (memcmp(page, want, PAGE))
+				(*bad)++;
+			else
+				(*found)++;
+		}
+	}
+}
+
+static int check(const char *list, const char *core, const char *range)
 {
 	int fd = open(core, O_RDONLY);
 	FILE *f = fopen(list, "r");
 	Elf64_Ehdr eh;
 	Elf64_Phdr *ph;
-	unsigned long ok = 0, bad = 0, missing = 0, shadowed = 0;
+	unsigned long ok = 0, bad = 0, missing = 0, inregion = 0, pipe = 0, pipebad = 0;
+	uint64_t lo = 1, hi = 0;
 	uint64_t phys, idx;
 	static uint64_t page[PAGE / 8], want[PAGE / 8];
 
+	if (range && sscanf(range, "%" SCNx64 "-%" SCNx64, &lo, &hi) != 2) {
+		fprintf(stderr, "kj_vmcore: bad range %s (want 0xSTART-0xEND)\n", range);
+		return 1;
+	}
 	if (fd < 0 || !f || pread(fd, &eh, sizeof(eh), 0) != sizeof(eh) ||
 	    memcmp(eh.e_ident, ELFMAG, SELFMAG) || eh.e_ident[EI_CLASS] != ELFCLASS64) {
 		fprintf(stderr, "kj_vmcore: %s is not an ELF64 core\n", core);
@@ -95,23 +214,27 @@ static int check(const char *list, const char *core)
 					printf("# mismatch at phys 0x%" PRIx64 " (page %" PRIu64 ")\n", phys, idx);
 			} else {
 				ok++;
-				/* A kjump core maps region pages elsewhere (shadows). */
-				shadowed += ph[i].p_offset != ph[i].p_paddr;
+				inregion += phys >= lo && phys <= hi;
 			}
 			break;
 		}
 		missing += !found;
 	}
-	printf("%lu ok %lu bad %lu missing %lu shadowed\n", ok, bad, missing, shadowed);
-	return bad || missing || !ok;
+	if (range)
+		scan_range(fd, ph, eh.e_phnum, lo, hi, &pipe, &pipebad);
+	printf("%lu ok %lu bad %lu missing %lu inregion %lu pipe %lu pipebad\n",
+	       ok, bad, missing, inregion, pipe, pipebad);
+	return bad || missing || pipebad || !ok;
 }
 
 int main(int argc, char **argv)
 {
 	if (argc == 4 && !strcmp(argv[1], "pattern"))
 		return pattern(strtoul(argv[2], NULL, 0), argv[3]);
-	if (argc == 4 && !strcmp(argv[1], "check"))
-		return check(argv[2], argv[3]);
-	fprintf(stderr, "usage: kj_vmcore pattern N LIST | check LIST CORE\n");
+	if (argc == 3 && !strcmp(argv[1], "pipes"))
+		return pipes(strtoul(argv[2], NULL, 0));
+	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "check"))
+		return check(argv[2], argv[3], argc == 5 ? argv[4] : NULL);
+	fprintf(stderr, "usage: kj_vmcore pattern N LIST | pipes N | check LIST CORE [0xSTART-0xEND]\n");
 	return 2;
 }
