@@ -18,6 +18,7 @@
 #include <linux/gfp.h>
 #include <linux/io.h>
 #include <linux/ioport.h>
+#include <linux/mmzone.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -26,7 +27,7 @@
 
 #define KJUMP_ENTRIES_PER_PAGE	(PAGE_SIZE / sizeof(unsigned long))
 /* Keep this much available to A beyond what the image takes. */
-#define KJUMP_RESERVE_PAGES	((32UL << 20) >> PAGE_SHIFT)
+#define KJUMP_RESERVE_PAGES	((16UL << 20) >> PAGE_SHIFT)
 
 static bool kjump_in_range(u64 addr, u64 start, u64 size)
 {
@@ -203,6 +204,31 @@ void kjump_alloc_done(struct kjump_alloc *a)
 		set_page_private(page, 0);
 		__free_pages(page, order);
 	}
+}
+
+/*
+ * What LOAD may take from A: MemAvailable, or the free pages above the
+ * zones' low watermarks (where kswapd starts) if that is more:
+ * MemAvailable also holds back the high watermarks and lowmem reserves,
+ * which a nearly full machine, hibernating a large workload, cannot spare.
+ */
+static unsigned long kjump_free_budget(void)
+{
+	unsigned long free = global_zone_page_state(NR_FREE_PAGES), wmark = 0;
+	int nid, z;
+
+	for_each_online_node(nid) {
+		for (z = 0; z < MAX_NR_ZONES; z++) {
+			struct zone *zone = &NODE_DATA(nid)->node_zones[z];
+
+			if (populated_zone(zone))
+				wmark += low_wmark_pages(zone);
+		}
+	}
+	free = free > wmark ? free - wmark : 0;
+	pr_debug("budget: free above low watermarks %lu MiB, MemAvailable %lu MiB\n",
+		 free >> (20 - PAGE_SHIFT), si_mem_available() >> (20 - PAGE_SHIFT));
+	return max_t(unsigned long, free, si_mem_available());
 }
 
 /* At most this much per alloc_contig_range() try; halved on failure. */
@@ -529,15 +555,16 @@ int kjump_image_load(const struct kjump_load *req)
 	/*
 	 * Every region page A uses needs a new home, migrated or shadowed,
 	 * and every free one is available: so the region must fit in what
-	 * is available, with some room left for A.  Refuse before migrating
+	 * A can spare, with some room left for A.  Refuse before migrating
 	 * (a migration that runs out of memory warns in A's log).
 	 */
 	need = image->region_pages + image->region_pages / (KJUMP_ENTRIES_PER_PAGE - 2) +
 	       KJUMP_RESERVE_PAGES;
-	if (need > si_mem_available()) {
-		pr_warn_ratelimited("load: needs %lu MiB free, %lu MiB available\n",
+	if (need > kjump_free_budget()) {
+		pr_warn_ratelimited("load: needs %lu MiB free, %lu MiB available (%lu MiB free)\n",
 				    need >> (20 - PAGE_SHIFT),
-				    si_mem_available() >> (20 - PAGE_SHIFT));
+				    kjump_free_budget() >> (20 - PAGE_SHIFT),
+				    global_zone_page_state(NR_FREE_PAGES) >> (20 - PAGE_SHIFT));
 		ret = -ENOMEM;
 		goto err_image;
 	}

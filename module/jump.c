@@ -27,7 +27,7 @@ static u64 kjump_lap(u64 *t)
 
 static int kjump_pm_jump(struct kjump_ctx *c, unsigned long head,
 			 unsigned long entry, struct kjump_jump *res,
-			 unsigned long *peer)
+			 struct kjump_savemap *map, unsigned long *peer)
 {
 	struct kjump_stub_stats st = {};
 	unsigned int sleep_flags;
@@ -67,6 +67,10 @@ static int kjump_pm_jump(struct kjump_ctx *c, unsigned long head,
 		goto err_enable_irqs;
 	}
 
+	/* Last moment: only this CPU runs, nothing allocates or frees. */
+	if (map)
+		kjump_savemap_fill(map, kjump.image, kjump.jump_buf);
+
 	/* Timekeeping is suspended from here to syscore_resume(). */
 	*peer = kjump_arch_jump(c, head, entry, &st);
 
@@ -99,12 +103,23 @@ static int kjump_jump_into(struct kjump_jump *res)
 {
 	struct kjump_image *image = kjump.image;
 	struct kjump_jump_buf *jb = kjump.jump_buf;
+	struct kjump_savemap *map = NULL;
 	unsigned long entry, peer = 0;
 	int ret;
 
+	if (res->flags & KJUMP_JUMP_SAVEMAP) {
+		map = kjump_savemap_alloc(image);
+		if (IS_ERR(map))
+			return PTR_ERR(map);
+	}
 	entry = image->reentry ? image->reentry : image->entry;
 	kjump_jump_buf_fill(jb, image);
-	ret = kjump_pm_jump(&image->ctx, image->head, entry, res, &peer);
+	ret = kjump_pm_jump(&image->ctx, image->head, entry, res, map, &peer);
+	if (map) {
+		pr_info("jump: save map of %lu pages handed to the peer\n",
+			kjump_savemap_saved(map));
+		kjump_savemap_free(map);
+	}
 	if (ret)
 		return ret;
 
@@ -118,6 +133,16 @@ static int kjump_jump_into(struct kjump_jump *res)
 	}
 	pr_info("back from the peer: status %u, re-entry 0x%lx, %llu pages swapped\n",
 		res->status, peer, res->swapped_pages);
+	/*
+	 * Resumed from an image: the B that saved it is gone (its memory was
+	 * never saved, D ran there since), so the image goes too.
+	 */
+	if (res->status == KJUMP_PEER_RESTORED) {
+		pr_info("resumed from a hibernation image; B is gone, unloading it\n");
+		kjump.image = NULL;
+		kjump_image_free(image);
+		image = NULL;
+	}
 	kjump_jump_buf_fill(jb, image);
 	return 0;
 }
@@ -172,7 +197,7 @@ static int kjump_jump_back(struct kjump_jump *res)
 
 	jb->status = res->status ? res->status : KJUMP_PEER_RETURNED;
 	kjump_jump_buf_seal(jb);
-	ret = kjump_pm_jump(kjump.peer_ctx, 0, entry, res, &peer);
+	ret = kjump_pm_jump(kjump.peer_ctx, 0, entry, res, NULL, &peer);
 	if (!ret) {
 		kjump.peer_reentry = peer;
 		kjump.nr_jumps++;
@@ -204,6 +229,8 @@ long kjump_ioctl_jump(void __user *arg)
 		return -EINVAL;
 	if (!(res.flags & KJUMP_JUMP_BACK) && res.status)
 		return -EINVAL;
+	if ((res.flags & KJUMP_JUMP_BACK) && (res.flags & KJUMP_JUMP_SAVEMAP))
+		return -EINVAL;
 
 	back = res.flags & KJUMP_JUMP_BACK;
 	if (!mutex_trylock(&kjump.lock)) {
@@ -223,8 +250,14 @@ long kjump_ioctl_jump(void __user *arg)
 
 		kjump.state = KJUMP_STATE_JUMPING;
 		ret = back ? kjump_jump_back(&res) : kjump_jump_into(&res);
-		/* A's image waits suspended after a jump into it; BACK changes nothing. */
-		kjump.state = (ret || back) ? prev : KJUMP_STATE_SUSPENDED;
+		/*
+		 * A's image waits suspended after a jump into it (unless a
+		 * resume from an image dropped it); BACK changes nothing.
+		 */
+		if (ret || back)
+			kjump.state = prev;
+		else
+			kjump.state = kjump.image ? KJUMP_STATE_SUSPENDED : KJUMP_STATE_EMPTY;
 	}
 	mutex_unlock(&kjump.lock);
 	if (ret)

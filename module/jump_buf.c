@@ -57,9 +57,29 @@ static void kjump_read_boot_id(u64 id[2])
 		memcpy(id, &uuid, sizeof(uuid));
 }
 
+static int kjump_add_ram(struct resource *res, void *arg)
+{
+	struct kjump_jump_buf *jb = arg;
+
+	if (jb->nr_ram == KJUMP_JB_MAX_RAM)
+		return -ENOSPC;
+	jb->ram[jb->nr_ram].start = res->start;
+	jb->ram[jb->nr_ram].end = res->end + 1;
+	jb->nr_ram++;
+	return 0;
+}
+
 void kjump_jump_buf_fill(struct kjump_jump_buf *jb,
 			 const struct kjump_image *image)
 {
+	/* A peer that restores our memory may write only where we have RAM. */
+	jb->nr_ram = 0;
+	if (walk_iomem_res_desc(IORES_DESC_NONE, IORESOURCE_SYSTEM_RAM | IORESOURCE_BUSY,
+				0, -1, jb, kjump_add_ram))
+		pr_warn_once("more than %d System RAM ranges: a restore covers the first\n",
+			     KJUMP_JB_MAX_RAM);
+	jb->savemap = 0;
+	jb->savemap_pfns = 0;
 	if (image) {
 		jb->region = image->region;
 		jb->region_pages = image->region_pages;
@@ -83,8 +103,15 @@ int kjump_jump_buf_init(void)
 	struct kjump_jump_buf *jb;
 
 	BUILD_BUG_ON(sizeof(*jb) > PAGE_SIZE);
-	/* GFP_KERNEL: lowmem on i386, so the stub can reach it physically. */
-	jb = (void *)get_zeroed_page(GFP_KERNEL);
+	/*
+	 * Lowmem (i386: the stub reaches it physically), and in ZONE_DMA if
+	 * it can: far below any region, so that C, resuming a hibernation
+	 * image, can load D into the region A used without its own jump
+	 * buffer being in the way.
+	 */
+	jb = (void *)get_zeroed_page(GFP_KERNEL | GFP_DMA | __GFP_NOWARN);
+	if (!jb)
+		jb = (void *)get_zeroed_page(GFP_KERNEL);
 	if (!jb)
 		return -ENOMEM;
 	jb->magic = KJUMP_JUMP_BUF_MAGIC;
@@ -125,6 +152,7 @@ int kjump_set_peer(unsigned long pfn)
 
 	if (!pfn) {
 		kjump.peer_buf_pfn = 0;
+		kjump.peer_nr_ram = 0;
 		return 0;
 	}
 	/*
@@ -139,9 +167,14 @@ int kjump_set_peer(unsigned long pfn)
 	if (!jb)
 		return -EINVAL;
 	ret = kjump_jump_buf_check(jb, PAGE_SIZE);
+	if (!ret) {
+		kjump.peer_buf_pfn = pfn;
+		kjump.peer_nr_ram = 0;
+		if (jb->size >= offsetofend(struct kjump_jump_buf, ram)) {
+			kjump.peer_nr_ram = min_t(u32, jb->nr_ram, KJUMP_JB_MAX_RAM);
+			memcpy(kjump.peer_ram, jb->ram, sizeof(kjump.peer_ram));
+		}
+	}
 	memunmap(jb);
-	if (ret)
-		return ret;
-	kjump.peer_buf_pfn = pfn;
-	return 0;
+	return ret;
 }

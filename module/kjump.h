@@ -77,6 +77,10 @@ struct kjump_state_s {
 	unsigned long peer_buf_pfn;		/* set in B/D: A's jump buffer */
 	unsigned long peer_reentry;		/* the peer's latest re-entry point */
 	struct kjump_ctx *peer_ctx;		/* B/D: how we jump back */
+	/* D: the peer's System RAM, from its jump buffer, for RESTORE. */
+	unsigned int peer_nr_ram;
+	struct kjump_ram_range peer_ram[KJUMP_JB_MAX_RAM];
+	u64 restored_pages;
 	u64 nr_jumps;
 };
 
@@ -117,6 +121,15 @@ void kjump_jump_buf_seal(struct kjump_jump_buf *jb);
 int kjump_jump_buf_check(const struct kjump_jump_buf *jb, size_t avail);
 int kjump_set_peer(unsigned long pfn);
 unsigned long kjump_jump_buf_pfn(void);
+
+/* hibernate.c: A's save map; D's RESTORE. */
+struct kjump_savemap;
+struct kjump_savemap *kjump_savemap_alloc(struct kjump_image *image);
+void kjump_savemap_free(struct kjump_savemap *m);
+void kjump_savemap_fill(struct kjump_savemap *m, const struct kjump_image *image,
+			struct kjump_jump_buf *jb);
+unsigned long kjump_savemap_saved(const struct kjump_savemap *m);
+long kjump_ioctl_restore(void __user *arg);
 
 /* jump.c: the preserve-context sequence around the stub. */
 long kjump_ioctl_jump(void __user *arg);

@@ -260,6 +260,8 @@ static long kjump_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return kjump_ioctl_status(uarg);
 	case KJUMP_IOC_JUMP:
 		return kjump_ioctl_jump(uarg);
+	case KJUMP_IOC_RESTORE:
+		return kjump_ioctl_restore(uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -94,9 +94,11 @@ void kj_pick_low(const struct kj_memmap *ram, uint64_t avoid,
 }
 
 /*
- * What the region must not hold: A's jump buffer (B reads it in place) and
- * A's kernel image (offline CPUs park in its text; a CPU woken there by one
- * of B's writes must find A's code, not B's data).
+ * What the region must not hold: A's jump buffer (B reads it in place).
+ * A chosen region also keeps clear of A's kernel image: its pages cannot be
+ * claimed, so each would cost a shadow page and a swap.  An explicit one
+ * may hold it (C resuming an image must use A's region wherever its own
+ * kernel was loaded).
  */
 struct kj_avoid {
 	uint64_t start, end;	/* [start, end) */
@@ -393,13 +395,6 @@ int kj_boot_build(const struct kj_boot_opts *o, struct kj_boot_image *b,
 	if (o->region_addr) {
 		if (o->region_addr & (KJ_PAGE - 1) || o->region_size & (KJ_PAGE - 1))
 			return kj_err(err, errlen, -EINVAL, "--region must be page aligned");
-		if (kj_avoid_list(avoid, av) > 1 && av[1].start < o->region_addr + o->region_size &&
-		    o->region_addr < av[1].end)
-			return kj_err(err, errlen, -EADDRINUSE,
-				      "region 0x%" PRIx64 "+%" PRIu64 " MiB holds A's kernel image "
-				      "(0x%" PRIx64 "-0x%" PRIx64 "), where offline CPUs park: "
-				      "choose another --region", o->region_addr,
-				      o->region_size >> 20, av[1].start, av[1].end - 1);
 		if (avoid >= o->region_addr && avoid < o->region_addr + o->region_size)
 			return kj_err(err, errlen, -EADDRINUSE,
 				      "region 0x%" PRIx64 "+%" PRIu64 " MiB holds A's jump buffer "

@@ -44,7 +44,7 @@ struct kj_boot_image {
 };
 
 /* Minimum room B needs past its image to boot and run. */
-#define KJ_RUN_ROOM		(64ULL << 20)
+#define KJ_RUN_ROOM		(32ULL << 20)
 #define KJ_DEFAULT_REGION	(192ULL << 20)
 #define KJ_DEFAULT_RAW_REGION	(2ULL << 20)
 

@@ -41,11 +41,7 @@
 #define KJ_MAX_EXTENTS	4096
 #define KJ_DUMP_CONF	"kjump/dump.conf"
 
-struct kj_extent {
-	uint64_t logical, physical, length;
-};
-
-static uint64_t kj_mem_total(void)
+uint64_t kj_mem_total(void)
 {
 	char line[128];
 	unsigned long long kib = 0;
@@ -85,15 +81,16 @@ static int kj_fill(int fd, uint64_t size)
 	return 0;
 }
 
-static int kj_extents(int fd, uint64_t size, struct kj_extent *ext, size_t *n)
+int kj_extents(int fd, uint64_t size, struct kj_extent *ext, size_t *n, size_t cap,
+	       int unwritten_ok)
 {
-	size_t cap = KJ_MAX_EXTENTS, i;
+	size_t i;
 	struct fiemap *fm = calloc(1, sizeof(*fm) + cap * sizeof(struct fiemap_extent));
 	const uint32_t bad = FIEMAP_EXTENT_UNKNOWN | FIEMAP_EXTENT_DELALLOC |
 			     FIEMAP_EXTENT_ENCODED | FIEMAP_EXTENT_DATA_ENCRYPTED |
 			     FIEMAP_EXTENT_NOT_ALIGNED | FIEMAP_EXTENT_DATA_INLINE |
-			     FIEMAP_EXTENT_DATA_TAIL | FIEMAP_EXTENT_UNWRITTEN |
-			     FIEMAP_EXTENT_SHARED;
+			     FIEMAP_EXTENT_DATA_TAIL | FIEMAP_EXTENT_SHARED |
+			     (unwritten_ok ? 0 : FIEMAP_EXTENT_UNWRITTEN);
 	uint64_t covered = 0;
 
 	if (!fm)
@@ -125,7 +122,7 @@ static int kj_extents(int fd, uint64_t size, struct kj_extent *ext, size_t *n)
 }
 
 /* /dev/NAME of the block device holding FILE's filesystem. */
-static int kj_block_device(dev_t dev, char *path, size_t len)
+int kj_block_device(dev_t dev, char *path, size_t len)
 {
 	char uevent[96], line[120];
 	FILE *f;
@@ -150,7 +147,7 @@ static int kj_block_device(dev_t dev, char *path, size_t len)
  * The modules driving the device and the buses above it (virtio_blk,
  * virtio_pci, ...), for B's agent to load before it looks for the device.
  */
-static void kj_device_modules(dev_t dev, char *mods, size_t len)
+void kj_device_modules(dev_t dev, char *mods, size_t len)
 {
 	char path[PATH_MAX], link[PATH_MAX + 32], target[PATH_MAX], *slash;
 	size_t used = 0;
@@ -198,8 +195,9 @@ static void kj_cpio_entry(FILE *out, const char *name, unsigned int mode,
 	}
 }
 
-/* B's initramfs: BASE, and an appended archive holding the dump conf. */
-static int kj_b_initrd(const char *base, const char *out_path, const char *conf)
+/* B's initramfs: BASE, and an appended archive holding CONF at NAME. */
+int kj_b_initrd(const char *base, const char *out_path, const char *name,
+		const char *conf)
 {
 	FILE *in = fopen(base, "re"), *out = fopen(out_path, "we");
 	char buf[1 << 16];
@@ -219,7 +217,7 @@ static int kj_b_initrd(const char *base, const char *out_path, const char *conf)
 	pos = ftell(out);
 	fwrite("\0\0\0\0", 1, (size_t)((4 - pos % 4) % 4), out);
 	kj_cpio_entry(out, "kjump", 040755, NULL, 0);
-	kj_cpio_entry(out, KJ_DUMP_CONF, 0100644, conf, strlen(conf));
+	kj_cpio_entry(out, name, 0100644, conf, strlen(conf));
 	kj_cpio_entry(out, "TRAILER!!!", 0, NULL, 0);
 	return fclose(out) ? -errno : 0;
 }
@@ -278,7 +276,7 @@ int cmd_dump(int argc, char **argv)
 		{ 0 }
 	};
 	static struct kj_extent ext[KJ_MAX_EXTENTS];
-	char kernel[256], initrd[256], bdev[128], driver[256], b_initrd[] = "/tmp/kjump-b-XXXXXX";
+	char kernel[256], initrd[256], bdev[128], driver[256], b_initrd[PATH_MAX];
 	const char *append = "console=ttyS0,115200 panic=-1", *file;
 	struct kj_boot_opts o = { .region_size = KJ_DEFAULT_REGION, .vmcore = 1 };
 	uint64_t size, end = 0, held = 0, ram = 0;
@@ -342,7 +340,7 @@ int cmd_dump(int argc, char **argv)
 	printf("dump: %s, up to %" PRIu64 " MiB\n", file, size >> 20);
 	ret = kj_fill(fd, size);
 	if (!ret)
-		ret = kj_extents(fd, size, ext, &n);
+		ret = kj_extents(fd, size, ext, &n, KJ_MAX_EXTENTS, 0);
 	if (!ret && fstat(fd, &st))
 		ret = -errno;
 	if (!ret)
@@ -366,9 +364,11 @@ int cmd_dump(int argc, char **argv)
 		cl += (size_t)sprintf(conf + cl, "table %" PRIu64 " %" PRIu64 " linear %s %" PRIu64 "\n",
 				      ext[i].logical / 512, ext[i].length / 512, bdev,
 				      ext[i].physical / 512);
+	snprintf(b_initrd, sizeof(b_initrd), "%s/kjump-b-XXXXXX",
+		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	tmpfd = mkstemp(b_initrd);
-	if (tmpfd < 0 || kj_b_initrd(initrd, b_initrd, conf)) {
-		fprintf(stderr, "%s: cannot write B's initramfs in /tmp: %s\n", prog, strerror(errno));
+	if (tmpfd < 0 || kj_b_initrd(initrd, b_initrd, KJ_DUMP_CONF, conf)) {
+		fprintf(stderr, "%s: cannot write B's initramfs in $TMPDIR or /tmp: %s\n", prog, strerror(errno));
 		unlink(file);
 		return 1;
 	}

@@ -454,6 +454,28 @@ static int cmd_jump(int argc, char **argv)
 }
 
 /* B learns A's jump buffer from its command line: kexec_jump_buf_pfn=N. */
+/* KEY=VALUE from this kernel's command line (the last wins); 0 if absent. */
+int kj_cmdline_value(const char *key, char *val, size_t len)
+{
+	char buf[4096], *p;
+	size_t klen = strlen(key);
+	FILE *f = fopen("/proc/cmdline", "re");
+	int ok = 0;
+
+	if (!f)
+		return 0;
+	if (fgets(buf, sizeof(buf), f)) {
+		for (p = buf; (p = strstr(p, key)); p++) {
+			if ((p != buf && p[-1] != ' ') || p[klen] != '=')
+				continue;
+			snprintf(val, len, "%.*s", (int)strcspn(p + klen + 1, " \n"), p + klen + 1);
+			ok = 1;
+		}
+	}
+	fclose(f);
+	return ok;
+}
+
 static int kj_cmdline_pfn(uint64_t *pfn)
 {
 	char buf[4096], *p;
@@ -475,7 +497,7 @@ static int kj_cmdline_pfn(uint64_t *pfn)
 	return ok;
 }
 
-static int kj_write_pfn(uint64_t pfn)
+int kj_write_pfn(uint64_t pfn)
 {
 	FILE *f = fopen(KJUMP_SYSFS_DIR "/kexec_jump_buf_pfn", "we");
 	int ret;
@@ -567,6 +589,9 @@ static void kj_help(FILE *f)
 "  jump     (-j) jump into the loaded kernel; returns when it jumps back\n"
 "  back     (-b) in B: jump back into A\n"
 "  dump     write a live, consistent vmcore of this kernel to a file and go on\n"
+"  hibernate  save this kernel's memory to an image (file or device), power off\n"
+"  resume   in C (early boot): check an image and resume it through kernel D\n"
+"  save-image, restore-image   the halves that run in B and in D\n"
 "  help     this text; '%s COMMAND --help' for one command\n", prog, prog);
 }
 
@@ -591,6 +616,14 @@ int main(int argc, char **argv)
 		return cmd_status(argc - 1, argv + 1);
 	if (!strcmp(cmd, "dump"))
 		return cmd_dump(argc - 1, argv + 1);
+	if (!strcmp(cmd, "hibernate"))
+		return cmd_hibernate(argc - 1, argv + 1);
+	if (!strcmp(cmd, "resume"))
+		return cmd_resume(argc - 1, argv + 1);
+	if (!strcmp(cmd, "save-image"))
+		return cmd_save_image(argc - 1, argv + 1);
+	if (!strcmp(cmd, "restore-image"))
+		return cmd_restore_image(argc - 1, argv + 1);
 	if (!strcmp(cmd, "jump") || !strcmp(cmd, "-j"))
 		return cmd_jump(argc - 1, argv + 1);
 	if (!strcmp(cmd, "back") || !strcmp(cmd, "-b"))

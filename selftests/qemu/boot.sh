@@ -45,28 +45,45 @@ fi
 
 tap=$logs/$target-$scenario${KJ_CPU:+-$KJ_CPU}.tap
 console=$logs/$target-$scenario${KJ_CPU:+-$KJ_CPU}.console
-rm -f "$tap" "$console"
+qlog=$logs/$target-$scenario${KJ_CPU:+-$KJ_CPU}.qemu.log
+rm -f "$tap" "$console" "$qlog"
 # Single-threaded TCG by default: with multi-threaded TCG, 6.12 guests
 # sometimes oops at boot on an int3 of the kernel's own text patching
 # (seen in A's boot, before kjump ran, and in B's). KJ_TCG_THREAD=multi
 # brings it back.
+# A scenario may need more boots on the same disks (hibernation: C after
+# A): next-SCENARIO.sh says how each one differs, or that it is done.
 start=$(date +%s)
-timeout --foreground -k 10 "$KJ_TIMEOUT" "$QEMU" -accel "tcg,thread=${KJ_TCG_THREAD:-single}" -smp 2 -m "$KJ_MEM" \
-	${KJ_CPU:+-cpu "$KJ_CPU"} \
-	-display none -monitor none -no-reboot \
-	-kernel "$KROOT/boot/vmlinuz-$KVER" -initrd "$initrd" \
-	-append "console=ttyS0,115200 panic=-1 kjtest=$scenario ${KJ_APPEND:-}" \
-	-serial "file:$console" -serial "file:$tap" \
-	-drive "file=$disk,if=virtio,format=raw" "${disk2_args[@]}" \
-	-netdev user,id=n0,restrict=on -device virtio-net-pci,netdev=n0,romfile= \
-	-d cpu_reset -D "$logs/$target-$scenario${KJ_CPU:+-$KJ_CPU}.qemu.log" \
-	${KJ_QEMU_ARGS:-} </dev/null
-rc=$?
+phase=1 phase_append= phase_mem=$KJ_MEM phase_disk2=${disk2:-}
+while :; do
+	d2=()
+	[ -n "$phase_disk2" ] && d2=(-drive "file=$phase_disk2,if=virtio,format=raw")
+	timeout --foreground -k 10 "$KJ_TIMEOUT" "$QEMU" -accel "tcg,thread=${KJ_TCG_THREAD:-single}" -smp 2 -m "$phase_mem" \
+		${KJ_CPU:+-cpu "$KJ_CPU"} \
+		-display none -monitor none -no-reboot \
+		-kernel "$KROOT/boot/vmlinuz-$KVER" -initrd "$initrd" \
+		-append "console=ttyS0,115200 panic=-1 kjtest=$scenario ${KJ_APPEND:-} $phase_append" \
+		-serial "file:$console.phase" -serial "file:$tap.phase" \
+		-drive "file=$disk,if=virtio,format=raw" "${d2[@]}" \
+		-netdev user,id=n0,restrict=on -device virtio-net-pci,netdev=n0,romfile= \
+		-d cpu_reset -D "$qlog.phase" \
+		${KJ_QEMU_ARGS:-} </dev/null
+	rc=$?
+	cat "$console.phase" >>"$console" 2>/dev/null
+	tr -d '\r\000' <"$tap.phase" >>"$tap" 2>/dev/null
+	cat "$qlog.phase" >>"$qlog" 2>/dev/null
+	rm -f "$console.phase" "$tap.phase" "$qlog.phase"
+	[ -x "$here/next-$scenario.sh" ] || break
+	next=$("$here/next-$scenario.sh" "$phase" "$tap" "${disk2:-}" "$build" "$console")
+	[ -n "$next" ] || break
+	eval "$next"
+	phase=$((phase + 1))
+	echo "# ---- boot $phase: $phase_append (memory $phase_mem)" >>"$tap"
+done
 secs=$(($(date +%s) - start))
 
 pass=0 fail=0 skip=0
 if [ -f "$tap" ]; then
-	tr -d '\r\000' <"$tap" >"$tap.tmp" && mv "$tap.tmp" "$tap"
 	# A scenario may check on the host what the guest left (post-SCENARIO.sh).
 	if [ -x "$here/post-$scenario.sh" ]; then
 		"$here/post-$scenario.sh" "$tap" "${disk2:-}" >"$tap.post" 2>&1

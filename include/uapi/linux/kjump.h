@@ -103,7 +103,13 @@ struct kjump_status {
  * 'status'.  Returns when someone jumps back here, with what happened.
  */
 #define KJUMP_JUMP_BACK		(1U << 0)
-#define KJUMP_JUMP_FLAGS_MASK	KJUMP_JUMP_BACK
+/*
+ * A into B for hibernation: just before the jump, with everything else
+ * stopped, record in the jump buffer's save map which of A's pages B must
+ * save (System RAM, not free, outside the region).
+ */
+#define KJUMP_JUMP_SAVEMAP	(1U << 1)
+#define KJUMP_JUMP_FLAGS_MASK	(KJUMP_JUMP_BACK | KJUMP_JUMP_SAVEMAP)
 
 struct kjump_jump {
 	__u32 size;		/* in: sizeof(struct kjump_jump) */
@@ -134,6 +140,27 @@ struct kjump_jump {
 #define KJUMP_IOC_UNLOAD	_IO(KJUMP_IOC_MAGIC, 2)	/* arg: KJUMP_UNLOAD_* */
 #define KJUMP_IOC_STATUS	_IOWR(KJUMP_IOC_MAGIC, 3, struct kjump_status)
 #define KJUMP_IOC_JUMP		_IOWR(KJUMP_IOC_MAGIC, 4, struct kjump_jump)
+#define KJUMP_IOC_RESTORE	_IOW(KJUMP_IOC_MAGIC, 5, struct kjump_restore)
+
+/*
+ * RESTORE, in D: write nr_pages pages from buf to the peer's physical pages
+ * from pfn on.  The peer is the kernel that loaded D (C); its jump buffer
+ * lists its System RAM, the same as A's on the same machine.  Every page
+ * must lie in one of those ranges and outside D's own RAM (the region):
+ * anything else is refused with EADDRNOTAVAIL, before a byte is written.
+ */
+#define KJUMP_RESTORE_MAX_PAGES	1024	/* per call [E2BIG] */
+#define KJUMP_RESTORE_CHECK	(1U << 0)	/* validate the range only */
+struct kjump_restore {
+	__u32 size;		/* sizeof(struct kjump_restore) */
+	__u32 flags;		/* KJUMP_RESTORE_CHECK or zero */
+	__u64 pfn;		/* first destination page frame */
+	__u64 nr_pages;
+	__u64 buf;		/* user address of nr_pages * page size bytes
+				 * (ignored with KJUMP_RESTORE_CHECK)
+				 */
+	__u64 reserved[2];	/* must be zero */
+};
 
 /*
  * The jump buffer: one page of A that tells a peer how to get back into A.
@@ -145,6 +172,7 @@ struct kjump_jump {
 #define KJUMP_JUMP_BUF_MAGIC	0x504d554a4a4b4a4bULL	/* "KJKJJUMP" */
 #define KJUMP_JUMP_BUF_VERSION	1
 
+#define KJUMP_JB_MAX_RAM	32	/* System RAM ranges in a jump buffer */
 #define KJUMP_ARCH_X86_64	1
 #define KJUMP_ARCH_I386		2
 
@@ -177,6 +205,19 @@ struct kjump_jump_buf {
 	char release[68];	/* A's utsname release, NUL terminated */
 	__u32 pad;
 	__u64 reserved[8];
+	/*
+	 * Present when size reaches them.  The save map (KJUMP_JUMP_SAVEMAP):
+	 * an index page of __u64 physical addresses of bitmap pages; bit N of
+	 * the bitmap (byte N / 8, bit N % 8) set means pfn N must be saved.
+	 */
+	__u64 savemap;		/* phys of the index page, or 0 */
+	__u64 savemap_pfns;	/* pfns the bitmap covers, from 0 */
+	__u32 nr_ram;		/* entries in ram[] */
+	__u32 pad2;
+	struct kjump_ram_range {
+		__u64 start;	/* first byte */
+		__u64 end;	/* one past the last byte */
+	} ram[KJUMP_JB_MAX_RAM];	/* this kernel's System RAM */
 };
 
 /* kexec-style indirection list entries (kexec_core.c's IND_*). */

@@ -1,0 +1,50 @@
+#!/bin/bash
+# The boots after the hibernate scenario's first: C on the same disks.
+# Args: PHASE (the boot that just ended) TAP DISK2 BUILD CONSOLE.  Prints shell
+# assignments for the next boot (phase_append, phase_mem, phase_disk2), or
+# nothing when done.  Phase 1 was A hibernating; then C sees a damaged
+# image (one byte flipped), a truncated one (the disk cut in the middle of
+# it), the intact image on a machine with more memory (another memory
+# map), and finally the intact image on the same machine: A resumes.
+set -uo pipefail
+phase=$1 tap=$2 disk2=$3 build=$4 console=$5
+grep -aq '^KJUMP-DONE' "$tap" && exit 0
+spec=$(grep -ao 'kjump.resume=/dev/vdb:[0-9]*' "$tap" | head -n 1)
+[ -n "$spec" ] || exit 0
+off=${spec##*:}
+u64() { od -An -t u8 -j "$1" -N 8 "$disk2" | tr -d ' '; }
+header_size=$(u64 $((off + 32)))
+image_size=$(u64 $((off + 40)))
+[ -n "$image_size" ] && [ "$image_size" -gt "$header_size" ] || exit 0
+case $phase in
+1)
+	bad=$build/disk2-hibernate-damaged.img
+	cp --sparse=always "$disk2" "$bad"
+	at=$((off + header_size + (image_size - header_size) / 2))
+	byte=$(od -An -t u1 -j "$at" -N 1 "$bad" | tr -d ' ')
+	printf "$(printf '\\%03o' $(((byte ^ 0x5a) & 255)))" |
+		dd of="$bad" bs=1 seek="$at" conv=notrunc 2>/dev/null
+	echo "echo '# host: flipped the byte at $at of the image (offset $off, $image_size bytes)' >&2"
+	echo "phase_append='$spec kjexpect=refuse:did.not.resume' phase_disk2='$bad' phase_mem=1G"
+	;;
+2)
+	# D found the damage, before writing a page; its reason is on the console.
+	why=$(grep -ao 'kjump: not resuming: .*' "$console" | tail -n 1 | tr -d '\r')
+	if echo "$why" | grep -q 'damaged'; then
+		echo "ok - host: D refused the damaged image ($why)" >>"$tap"
+	else
+		echo "not ok - host: D did not report the damaged image (${why:-nothing})" >>"$tap"
+	fi
+	cut=$build/disk2-hibernate-truncated.img
+	cp --sparse=always "$disk2" "$cut"
+	truncate -s $(((off + image_size / 2) / 512 * 512)) "$cut"
+	echo "phase_append='$spec kjexpect=refuse:truncated' phase_disk2='$cut' phase_mem=1G"
+	;;
+3)
+	echo "phase_append='$spec kjexpect=refuse:another' phase_disk2='$disk2' phase_mem=1100M"
+	;;
+4)
+	rm -f "$build"/disk2-hibernate-*.img
+	echo "phase_append='$spec kjexpect=resume' phase_disk2='$disk2' phase_mem=1G"
+	;;
+esac

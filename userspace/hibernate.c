@@ -1,0 +1,1241 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kexec-based hibernation (docs/image-format.md has the format and the
+ * whole sequence):
+ *
+ *   A  hibernate --image TARGET  prepares TARGET (a device, or a file whose
+ *                                blocks it maps), syncs, jumps into B with
+ *                                the save map
+ *   B  save-image CONF           writes A's pages from /proc/vmcore into
+ *                                TARGET's blocks, then powers off
+ *   C  resume --image DEV:OFF    checks the image against this machine and
+ *                                kernel, loads D into A's region, jumps
+ *   D  restore-image DEV:OFF     verifies the whole image, invalidates it,
+ *                                writes A's pages back through the module
+ *                                and jumps into A
+ *
+ * Page data is compressed with zstd in 1 MiB chunks; every chunk and the
+ * header carry an XXH64 (libxxhash).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/ioctl.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/sysmacros.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+#include <elf.h>
+#include <linux/fs.h>
+#include <xxhash.h>
+#include <zstd.h>
+#include "kjumpctl.h"
+#include "memmap.h"
+
+#define KJH_MAGIC		"KJHIBER1"
+#define KJH_USED		"KJHIBUSD"	/* resumed once: never again */
+#define KJH_VERSION		1
+#define KJH_PAGE		((uint64_t)4096)
+#define KJH_MAX_EXTENTS		128
+#define KJH_CHUNK_PAGES		256
+#define KJH_CHUNK_MAGIC		0x48434a4bU	/* "KJCH" */
+#define KJH_CHUNK_RAW		1U		/* stored, not compressed */
+#define KJH_ALIGN		((uint64_t)512)
+#define KJH_CONF		"kjump/hibernate.conf"
+#define KJH_SLACK		((uint64_t)64 << 20)
+#define KJH_ZSTD_LEVEL		1
+
+struct kjh_ram {
+	uint64_t start, end;
+};
+
+/* Page 0 of an image.  Little endian, like the machines it is for. */
+struct kjh_header {
+	char magic[8];
+	uint32_t version;
+	uint32_t page_size;
+	uint32_t arch;			/* KJUMP_ARCH_* */
+	uint32_t nr_ram;
+	uint32_t nr_extents;
+	uint32_t pad;
+	uint64_t header_size;		/* page 0 + range table, page multiple */
+	uint64_t image_size;		/* header + chunks, bytes */
+	uint64_t created;		/* unix time */
+	uint64_t jump_buf_pfn;		/* A's kexec_jump_buf_pfn */
+	uint64_t entry;			/* A's re-entry point (informative) */
+	struct kjump_region region;	/* where B ran; D must run there too */
+	uint64_t nr_ranges;		/* saved pfn ranges, in the range table */
+	uint64_t nr_pages;		/* saved pages */
+	uint64_t nr_chunks;
+	uint64_t data_bytes;		/* compressed bytes in all chunks */
+	uint8_t boot_id[16];		/* A's boot */
+	char release[68];		/* A's kernel release */
+	char machine[40];		/* DMI product UUID, or empty */
+	struct kjh_ram ram[KJUMP_JB_MAX_RAM];	/* A's System RAM */
+	uint64_t header_hash;		/* XXH64 of all header_size bytes, this zero */
+	struct kj_extent ext[];		/* image offset -> device offset */
+};
+
+struct kjh_range {
+	uint64_t pfn, nr;
+};
+
+struct kjh_chunk {
+	uint32_t magic;
+	uint32_t npages;
+	uint64_t first;			/* index of its first page among the saved */
+	uint32_t csize;			/* bytes that follow */
+	uint32_t flags;			/* KJH_CHUNK_RAW */
+	uint64_t hash;			/* XXH64 of the bytes, seeded with first */
+};
+
+_Static_assert(sizeof(struct kjh_header) + KJH_MAX_EXTENTS * sizeof(struct kj_extent) <=
+	       KJH_PAGE, "header page overflows");
+_Static_assert(sizeof(struct kjh_chunk) == 32, "chunk header layout");
+
+/* An image on a block device, through its extent map. */
+struct kjh_io {
+	int fd;
+	struct kj_extent ext[KJH_MAX_EXTENTS];
+	size_t n;
+	uint64_t capacity;
+};
+
+static uint64_t kjh_align(uint64_t v, uint64_t a)
+{
+	return (v + a - 1) / a * a;
+}
+
+static int kjh_rw(struct kjh_io *io, void *buf, size_t len, uint64_t off, int wr)
+{
+	char *p = buf;
+	size_t i;
+
+	for (i = 0; i < io->n && len; i++) {
+		const struct kj_extent *e = &io->ext[i];
+		uint64_t n;
+		ssize_t r;
+
+		if (off < e->logical || off >= e->logical + e->length)
+			continue;
+		n = e->logical + e->length - off;
+		if (n > len)
+			n = len;
+		r = wr ? pwrite(io->fd, p, n, (off_t)(e->physical + off - e->logical)) :
+			 pread(io->fd, p, n, (off_t)(e->physical + off - e->logical));
+		if (r != (ssize_t)n)
+			return r < 0 ? -errno : -EIO;
+		p += n;
+		off += n;
+		len -= n;
+		i = (size_t)-1;		/* extents need not be sorted */
+	}
+	return len ? -ENOSPC : 0;
+}
+
+static void kjh_progress(const char *what, uint64_t done, uint64_t total, int *last)
+{
+	int pct = total ? (int)(done * 100 / total) : 100;
+
+	if (pct / 5 != *last / 5 || done == total) {
+		fprintf(stderr, "\rkjump: %s: %3d%% (%" PRIu64 " of %" PRIu64 " MiB)", what, pct,
+			done >> 20, total >> 20);
+		if (done == total)
+			fputc('\n', stderr);
+		*last = pct;
+	}
+}
+
+static void kjh_machine(char *buf, size_t len)
+{
+	FILE *f = fopen("/sys/class/dmi/id/product_uuid", "re");
+
+	*buf = 0;
+	if (f) {
+		if (fgets(buf, (int)len, f))
+			buf[strcspn(buf, "\n")] = 0;
+		fclose(f);
+	}
+}
+
+static uint64_t kjh_header_hash(struct kjh_header *h, const struct kjh_range *r)
+{
+	XXH64_state_t *st = XXH64_createState();
+	uint64_t saved = h->header_hash, v;
+
+	h->header_hash = 0;
+	XXH64_reset(st, 0);
+	XXH64_update(st, h, KJH_PAGE);
+	XXH64_update(st, r, h->header_size - KJH_PAGE);
+	v = XXH64_digest(st);
+	XXH64_freeState(st);
+	h->header_hash = saved;
+	return v;
+}
+
+static uint64_t kjh_chunk_hash(const struct kjh_chunk *c, const void *data)
+{
+	return XXH64(data, c->csize, c->first ^ ((uint64_t)c->npages << 48) ^ c->flags);
+}
+
+/* "DEV:OFFSET" (OFFSET in bytes; none means 0). */
+static int kjh_parse_spec(const char *spec, char *dev, size_t len, uint64_t *off)
+{
+	const char *colon = strrchr(spec, ':');
+
+	*off = 0;
+	if (colon && colon != spec && colon[1]) {
+		char *end;
+
+		*off = strtoull(colon + 1, &end, 0);
+		if (*end || *off % 512)
+			return -EINVAL;
+		snprintf(dev, len, "%.*s", (int)(colon - spec), spec);
+	} else {
+		snprintf(dev, len, "%s", spec);
+	}
+	return *dev == '/' ? 0 : -EINVAL;
+}
+
+static int kjh_wait_dev(const char *dev)
+{
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		struct stat st;
+
+		if (!stat(dev, &st) && S_ISBLK(st.st_mode))
+			return 0;
+		usleep(100000);
+	}
+	return -ENODEV;
+}
+
+/*
+ * Read and check the header area at DEV:OFF: magic, version, layout and
+ * hash.  Returns 1 for an image already resumed, -ENOENT for none.
+ */
+static int kjh_read_header(struct kjh_io *io, uint64_t off, struct kjh_header **hp,
+			   struct kjh_range **rp, char *why, size_t wlen)
+{
+	struct kjh_header *h = calloc(1, KJH_PAGE);
+	struct kjh_range *r = NULL;
+	uint64_t devsize = 0;
+	size_t i;
+
+	if (!h)
+		return -ENOMEM;
+	if (ioctl(io->fd, BLKGETSIZE64, &devsize))
+		devsize = 0;
+	if (pread(io->fd, h, KJH_PAGE, (off_t)off) != (ssize_t)KJH_PAGE) {
+		snprintf(why, wlen, "cannot read the header at offset %" PRIu64, off);
+		goto bad;
+	}
+	if (!memcmp(h->magic, KJH_USED, 8)) {
+		snprintf(why, wlen, "the image was resumed once already; it is never applied twice");
+		free(h);
+		return 1;
+	}
+	if (memcmp(h->magic, KJH_MAGIC, 8)) {
+		snprintf(why, wlen, "no kjump image there");
+		free(h);
+		return -ENOENT;
+	}
+	if (h->version != KJH_VERSION || h->page_size != KJH_PAGE) {
+		snprintf(why, wlen, "image version %u, page size %u: not this kjumpctl's format",
+			 h->version, h->page_size);
+		goto bad;
+	}
+	if (!h->nr_extents || h->nr_extents > KJH_MAX_EXTENTS || h->nr_ram > KJUMP_JB_MAX_RAM ||
+	    h->header_size < KJH_PAGE || h->header_size % KJH_PAGE ||
+	    h->nr_ranges > (h->header_size - KJH_PAGE) / sizeof(*r) ||
+	    h->image_size < h->header_size || h->nr_chunks > h->nr_pages) {
+		snprintf(why, wlen, "the header is damaged (inconsistent sizes)");
+		goto bad;
+	}
+	io->n = h->nr_extents;
+	io->capacity = 0;
+	for (i = 0; i < io->n; i++) {
+		io->ext[i] = h->ext[i];
+		io->capacity += h->ext[i].length;
+		if (devsize && h->ext[i].physical + h->ext[i].length > devsize) {
+			snprintf(why, wlen, "the image is truncated: its blocks run past the end "
+				 "of the device");
+			goto bad;
+		}
+	}
+	if (h->image_size > io->capacity) {
+		snprintf(why, wlen, "the header is damaged: the image (%" PRIu64 " bytes) is "
+			 "larger than its blocks", h->image_size);
+		goto bad;
+	}
+	r = malloc(h->header_size - KJH_PAGE + 1);
+	if (!r || kjh_rw(io, r, h->header_size - KJH_PAGE, KJH_PAGE, 0)) {
+		snprintf(why, wlen, "the image is truncated or unreadable (range table)");
+		goto bad;
+	}
+	if (kjh_header_hash(h, r) != h->header_hash) {
+		snprintf(why, wlen, "the header checksum does not match: the image is damaged");
+		goto bad;
+	}
+	*hp = h;
+	*rp = r;
+	return 0;
+bad:
+	free(r);
+	free(h);
+	return -EINVAL;
+}
+
+/* Is this machine and kernel the one the image came from? */
+static int kjh_check_identity(const struct kjh_header *h, int check_ram, char *why, size_t wlen)
+{
+	struct kj_memmap ram;
+	struct utsname un;
+	char machine[40];
+	uint32_t i;
+
+	uname(&un);
+	if (strncmp(h->release, un.release, sizeof(h->release))) {
+		snprintf(why, wlen, "the image is of kernel %.68s, this is %s: boot %.68s to resume it",
+			 h->release, un.release, h->release);
+		return -1;
+	}
+	kjh_machine(machine, sizeof(machine));
+	if (*machine && *h->machine && strcmp(machine, h->machine)) {
+		snprintf(why, wlen, "the image is from another machine (product UUID %.40s, this is %s)",
+			 h->machine, machine);
+		return -1;
+	}
+	if (!check_ram)
+		return 0;
+	if (kj_read_system_ram(&ram)) {
+		snprintf(why, wlen, "cannot read this machine's memory map (/proc/iomem)");
+		return -1;
+	}
+	if (ram.n != h->nr_ram) {
+		snprintf(why, wlen, "the image is from a machine with another memory map "
+			 "(%u RAM ranges there, %zu here)", h->nr_ram, ram.n);
+		return -1;
+	}
+	for (i = 0; i < h->nr_ram; i++) {
+		if (ram.r[i].start != h->ram[i].start || ram.r[i].end + 1 != h->ram[i].end) {
+			snprintf(why, wlen, "the image is from a machine with another memory map "
+				 "(RAM 0x%" PRIx64 "-0x%" PRIx64 " there, 0x%" PRIx64 "-0x%" PRIx64
+				 " here)", h->ram[i].start, h->ram[i].end - 1, ram.r[i].start,
+				 ram.r[i].end);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* ---- A: hibernate ---- */
+
+static void kjh_help_hibernate(FILE *f)
+{
+	fprintf(f,
+"usage: %s hibernate --image TARGET [--kernel BZIMAGE] [--initrd FILE]\n"
+"                    [--append \"ARGS\"] [--region SIZE]\n"
+"  Save this kernel's memory to TARGET and power off; a later boot with\n"
+"  kjump.resume=DEV:OFFSET (printed here) resumes it.  TARGET is a block\n"
+"  device or partition, or a file on a local filesystem (ext4, xfs), which\n"
+"  is created at the worst-case size (memory in use + 64 MiB) and written\n"
+"  raw by B through its block map.  No swap is needed.  kjump jumps into B\n"
+"  (default /boot/vmlinuz-$(uname -r) with /var/lib/kjump/initrd.img-$(uname -r));\n"
+"  B saves the pages A uses, zstd-compressed, and powers off.\n", prog);
+}
+
+int cmd_hibernate(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "image", required_argument, NULL, 'I' },
+		{ "kernel", required_argument, NULL, 'k' },
+		{ "initrd", required_argument, NULL, 'i' },
+		{ "append", required_argument, NULL, 'a' },
+		{ "region", required_argument, NULL, 'R' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	static struct kj_extent ext[KJH_MAX_EXTENTS];
+	char kernel[256], initrd[256], bdev[128], driver[256], b_initrd[PATH_MAX];
+	const char *append = "console=ttyS0,115200 panic=-1", *image = NULL;
+	struct kj_boot_opts o = { .region_size = KJ_DEFAULT_REGION, .vmcore = 1 };
+	uint64_t size, used, mem_free = 0, t0;
+	struct kjump_jump j;
+	struct utsname un;
+	struct timespec ts;
+	struct stat st;
+	size_t n = 0, i, cl;
+	char *conf, *cmdline, line[128];
+	int c, fd, kfd, ret, tmpfd, is_dev;
+	FILE *f;
+
+	uname(&un);
+	snprintf(kernel, sizeof(kernel), "/boot/vmlinuz-%s", un.release);
+	snprintf(initrd, sizeof(initrd), "/var/lib/kjump/initrd.img-%s", un.release);
+	while ((c = getopt_long(argc, argv, "I:k:i:a:R:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'I': image = optarg; break;
+		case 'k': snprintf(kernel, sizeof(kernel), "%s", optarg); break;
+		case 'i': snprintf(initrd, sizeof(initrd), "%s", optarg); break;
+		case 'a': append = optarg; break;
+		case 'R': {
+			uint64_t addr;
+
+			if (kj_parse_region(optarg, &o.region_size, &addr) || addr) {
+				fprintf(stderr, "%s: --region takes a SIZE here\n", prog);
+				return 2;
+			}
+			break;
+		}
+		case 'h': kjh_help_hibernate(stdout); return 0;
+		default: kjh_help_hibernate(stderr); return 2;
+		}
+	}
+	if (!image || optind != argc) {
+		kjh_help_hibernate(stderr);
+		return 2;
+	}
+	if (access(kernel, R_OK) || access(initrd, R_OK)) {
+		fprintf(stderr, "%s: B cannot be prepared: %s or %s is missing (install kjump's "
+			"initramfs hook, or give --kernel and --initrd)\n", prog, kernel, initrd);
+		return 1;
+	}
+	kfd = kj_open();
+
+	/* Worst case: every page in use now, uncompressible, plus framing. */
+	f = fopen("/proc/meminfo", "re");
+	while (f && fgets(line, sizeof(line), f)) {
+		unsigned long long kib;
+
+		if (sscanf(line, "MemFree: %llu kB", &kib) == 1)
+			mem_free = kib << 10;
+	}
+	if (f)
+		fclose(f);
+	used = kj_mem_total() - mem_free;
+	size = kjh_align(used + used / 128 + KJH_SLACK, KJH_PAGE);
+
+	is_dev = !stat(image, &st) && S_ISBLK(st.st_mode);
+	if (is_dev) {
+		fd = open(image, O_RDWR | O_CLOEXEC);
+		if (fd < 0 || ioctl(fd, BLKGETSIZE64, &size)) {
+			fprintf(stderr, "%s: cannot open %s: %s\n", prog, image, strerror(errno));
+			return 1;
+		}
+		if (size < used + KJH_SLACK) {
+			fprintf(stderr, "%s: %s holds %" PRIu64 " MiB; this machine's image may "
+				"need %" PRIu64 " MiB: use a larger device\n", prog, image,
+				size >> 20, (used + KJH_SLACK) >> 20);
+			return 1;
+		}
+		snprintf(bdev, sizeof(bdev), "%s", image);
+		ext[0].logical = 0;
+		ext[0].physical = 0;
+		ext[0].length = size;
+		n = 1;
+		st.st_dev = st.st_rdev;
+	} else {
+		struct statvfs sv;
+
+		fd = open(image, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (fd < 0) {
+			fprintf(stderr, "%s: cannot create %s: %s\n", prog, image, strerror(errno));
+			return 1;
+		}
+		if (fstatvfs(fd, &sv) || (uint64_t)sv.f_bavail * sv.f_frsize < size) {
+			fprintf(stderr, "%s: %s's filesystem has %" PRIu64 " MiB free; this "
+				"machine's image may need %" PRIu64 " MiB: free space or use "
+				"another target\n", prog, image,
+				(uint64_t)sv.f_bavail * sv.f_frsize >> 20, size >> 20);
+			unlink(image);
+			return 1;
+		}
+		/* Allocated, not written: B writes the blocks raw, D reads them raw. */
+		ret = fallocate(fd, 0, 0, (off_t)size) ? -errno : 0;
+		if (!ret && fsync(fd))
+			ret = -errno;
+		if (!ret)
+			ret = kj_extents(fd, size, ext, &n, KJH_MAX_EXTENTS, 1);
+		if (!ret && fstat(fd, &st))
+			ret = -errno;
+		if (!ret)
+			ret = kj_block_device(st.st_dev, bdev, sizeof(bdev));
+		if (ret) {
+			fprintf(stderr, "%s: cannot map %s's blocks for B (%s): use a plain local "
+				"filesystem (ext4, xfs), a less fragmented file (at most %d "
+				"extents), or a device\n", prog, image, strerror(-ret),
+				KJH_MAX_EXTENTS);
+			unlink(image);
+			return 1;
+		}
+	}
+	kj_device_modules(st.st_dev, driver, sizeof(driver));
+
+	conf = malloc(1024 + n * 80);
+	if (!conf)
+		return 1;
+	cl = (size_t)sprintf(conf, "device=%s\ndevno=%u:%u\nmodules=%s\n", bdev,
+			     major(st.st_dev), minor(st.st_dev), driver);
+	for (i = 0; i < n; i++)
+		cl += (size_t)sprintf(conf + cl, "ext %" PRIu64 " %" PRIu64 " %" PRIu64 "\n",
+				      ext[i].logical, ext[i].physical, ext[i].length);
+	snprintf(b_initrd, sizeof(b_initrd), "%s/kjump-b-XXXXXX",
+		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	tmpfd = mkstemp(b_initrd);
+	if (tmpfd < 0 || kj_b_initrd(initrd, b_initrd, KJH_CONF, conf)) {
+		fprintf(stderr, "%s: cannot write B's initramfs in $TMPDIR or /tmp: %s\n", prog, strerror(errno));
+		if (!is_dev)
+			unlink(image);
+		return 1;
+	}
+	close(tmpfd);
+	free(conf);
+
+	if (asprintf(&cmdline, "%s kjump.hibernate", append) < 0)
+		return 1;
+	o.kernel = kernel;
+	o.initrd = b_initrd;
+	o.cmdline = cmdline;
+	ret = kj_load(kfd, &o, 1);
+	unlink(b_initrd);
+	free(cmdline);
+	if (ret) {
+		if (!is_dev)
+			unlink(image);
+		return 1;
+	}
+	printf("hibernate: image to %s (%s, up to %" PRIu64 " MiB); resume with "
+	       "kjump.resume=%s:%" PRIu64 "\n", image, bdev, size >> 20, bdev, ext[0].physical);
+	printf("  syncing, then jumping to B (%s), which saves A and powers off\n", kernel);
+	fflush(NULL);
+	sync();
+	clock_gettime(CLOCK_REALTIME, &ts);
+	t0 = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+
+	memset(&j, 0, sizeof(j));
+	j.size = sizeof(j);
+	j.flags = KJUMP_JUMP_SAVEMAP;
+	ret = ioctl(kfd, KJUMP_IOC_JUMP, &j);
+	if (ret) {
+		kj_jump_error("jump", errno);
+		ioctl(kfd, KJUMP_IOC_UNLOAD, KJUMP_UNLOAD_DISCARD);
+		if (!is_dev)
+			unlink(image);
+		return 1;
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (j.status != KJUMP_PEER_RESTORED) {
+		ioctl(kfd, KJUMP_IOC_UNLOAD, KJUMP_UNLOAD_DISCARD);
+		fprintf(stderr, "%s: B did not save an image (status %s); A carries on. B's "
+			"console has the details\n", prog, kj_peer_status_name(j.status));
+		if (!is_dev)
+			unlink(image);
+		return 1;
+	}
+	{
+		struct kjh_header *h = calloc(1, KJH_PAGE);
+		int bfd = open(bdev, O_RDONLY | O_CLOEXEC);
+
+		/* The header as D left it (marked used), raw: the file reads zeros. */
+		if (bfd >= 0)
+			posix_fadvise(bfd, 0, 0, POSIX_FADV_DONTNEED);
+		if (h && bfd >= 0 &&
+		    pread(bfd, h, KJH_PAGE, (off_t)ext[0].physical) == (ssize_t)KJH_PAGE &&
+		    !memcmp(h->magic, KJH_USED, 8))
+			printf("resumed from %s: %" PRIu64 " pages saved in %" PRIu64 " MiB\n",
+			       image, h->nr_pages, h->image_size >> 20);
+		else
+			printf("resumed from %s\n", image);
+		if (bfd >= 0)
+			close(bfd);
+		free(h);
+	}
+	printf("  A was away %.1f s (save, power off, boot, restore)\n",
+	       (double)((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000 - t0) / 1000);
+	close(fd);
+	return 0;
+}
+
+/* ---- B: save-image ---- */
+
+struct kjh_vmcore {
+	int fd;
+	Elf64_Phdr *ph;
+	unsigned int n;
+};
+
+static int kjh_vmcore_open(struct kjh_vmcore *v)
+{
+	Elf64_Ehdr eh;
+
+	v->fd = open("/proc/vmcore", O_RDONLY | O_CLOEXEC);
+	if (v->fd < 0 || pread(v->fd, &eh, sizeof(eh), 0) != sizeof(eh) ||
+	    memcmp(eh.e_ident, ELFMAG, SELFMAG) || eh.e_ident[EI_CLASS] != ELFCLASS64)
+		return -ENOENT;
+	v->n = eh.e_phnum;
+	v->ph = calloc(v->n, sizeof(*v->ph));
+	if (!v->ph || pread(v->fd, v->ph, v->n * sizeof(*v->ph), (off_t)eh.e_phoff) !=
+	    (ssize_t)(v->n * sizeof(*v->ph)))
+		return -EIO;
+	return 0;
+}
+
+/* A's physical bytes [paddr, paddr + len), across PT_LOADs; -ENXIO for a hole. */
+static int kjh_vm_read(const struct kjh_vmcore *v, uint64_t paddr, void *buf, size_t len)
+{
+	char *p = buf;
+
+	while (len) {
+		unsigned int i;
+
+		for (i = 0; i < v->n; i++) {
+			const Elf64_Phdr *ph = &v->ph[i];
+			uint64_t n;
+
+			if (ph->p_type != PT_LOAD || paddr < ph->p_paddr ||
+			    paddr >= ph->p_paddr + ph->p_filesz)
+				continue;
+			n = ph->p_paddr + ph->p_filesz - paddr;
+			if (n > len)
+				n = len;
+			if (pread(v->fd, p, n, (off_t)(ph->p_offset + paddr - ph->p_paddr)) !=
+			    (ssize_t)n)
+				return -EIO;
+			p += n;
+			paddr += n;
+			len -= n;
+			break;
+		}
+		if (i == v->n)
+			return -ENXIO;
+	}
+	return 0;
+}
+
+static int kjh_vm_has(const struct kjh_vmcore *v, uint64_t paddr)
+{
+	unsigned int i;
+
+	for (i = 0; i < v->n; i++)
+		if (v->ph[i].p_type == PT_LOAD && paddr >= v->ph[i].p_paddr &&
+		    paddr < v->ph[i].p_paddr + v->ph[i].p_filesz)
+			return 1;
+	return 0;
+}
+
+/* The save map A's module left: bits -> ranges of pfns to save. */
+static int kjh_ranges(const struct kjh_vmcore *v, const struct kjump_jump_buf *jb,
+		      struct kjh_range **out, uint64_t *nr, uint64_t *pages)
+{
+	uint64_t *index = malloc(KJH_PAGE), cap = 1024, pfn;
+	unsigned char *bits = malloc(KJH_PAGE);
+	struct kjh_range *r = malloc(cap * sizeof(*r));
+	uint64_t nbits = jb->savemap_pfns, skipped = 0;
+
+	*nr = *pages = 0;
+	if (!index || !bits || !r || kjh_vm_read(v, jb->savemap, index, KJH_PAGE))
+		return -EIO;
+	for (pfn = 0; pfn < nbits; pfn++) {
+		uint64_t pg = pfn / (KJH_PAGE * 8), bit = pfn % (KJH_PAGE * 8);
+
+		if (!bit && kjh_vm_read(v, index[pg], bits, KJH_PAGE))
+			return -EIO;
+		if (!(bits[bit / 8] & (1u << (bit % 8))))
+			continue;
+		if (!kjh_vm_has(v, pfn * KJH_PAGE)) {
+			skipped++;
+			continue;
+		}
+		if (*nr && r[*nr - 1].pfn + r[*nr - 1].nr == pfn) {
+			r[*nr - 1].nr++;
+		} else {
+			if (*nr == cap) {
+				struct kjh_range *t = realloc(r, 2 * cap * sizeof(*r));
+
+				if (!t)
+					return -ENOMEM;
+				r = t;
+				cap *= 2;
+			}
+			r[(*nr)++] = (struct kjh_range){ pfn, 1 };
+		}
+		(*pages)++;
+	}
+	if (skipped)
+		fprintf(stderr, "kjump: %" PRIu64 " pages of the save map are not in /proc/vmcore; "
+			"left out\n", skipped);
+	free(index);
+	free(bits);
+	*out = r;
+	return 0;
+}
+
+static int kjh_read_conf(const char *path, struct kjh_io *io, char *dev, size_t dlen)
+{
+	FILE *f = fopen(path, "re");
+	char line[256];
+	unsigned int ma = 0, mi = 0;
+	int have_devno = 0;
+
+	if (!f)
+		return -errno;
+	io->n = 0;
+	io->capacity = 0;
+	*dev = 0;
+	while (fgets(line, sizeof(line), f)) {
+		struct kj_extent e;
+
+		if (sscanf(line, "devno=%u:%u", &ma, &mi) == 2)
+			have_devno = 1;
+		else if (!strncmp(line, "device=", 7))
+			snprintf(dev, dlen, "%.*s", (int)strcspn(line + 7, "\n"), line + 7);
+		else if (sscanf(line, "ext %" SCNu64 " %" SCNu64 " %" SCNu64, &e.logical,
+				&e.physical, &e.length) == 3 && io->n < KJH_MAX_EXTENTS) {
+			io->ext[io->n++] = e;
+			io->capacity += e.length;
+		}
+	}
+	fclose(f);
+	/* B names devices as A did, but the number is what identifies it. */
+	if (have_devno) {
+		int i;
+
+		for (i = 0; i < 100; i++) {
+			if (!kj_block_device(makedev(ma, mi), dev, dlen) && !kjh_wait_dev(dev))
+				break;
+			usleep(100000);
+		}
+	}
+	return io->n && *dev ? 0 : -EINVAL;
+}
+
+static void kjh_back(int kfd, uint32_t status)
+{
+	struct kjump_jump j = { .size = sizeof(j), .flags = KJUMP_JUMP_BACK, .status = status };
+
+	fflush(NULL);
+	if (ioctl(kfd, KJUMP_IOC_JUMP, &j))
+		kj_jump_error("back", errno);
+}
+
+/* Let A, if it can be reached, go on as if nothing happened; else power off. */
+static int kjh_save_failed(int kfd, const char *why)
+{
+	fprintf(stderr, "kjump: cannot save A's image: %s; going back to A\n", why);
+	kjh_back(kfd, KJUMP_PEER_FAILED);
+	sync();
+	reboot(RB_POWER_OFF);
+	return 1;
+}
+
+static int kjh_write_chunks(struct kjh_io *io, const struct kjh_vmcore *v,
+			    struct kjh_header *h, const struct kjh_range *r)
+{
+	size_t inlen = KJH_CHUNK_PAGES * KJH_PAGE;
+	size_t outcap = sizeof(struct kjh_chunk) + ZSTD_compressBound(inlen) + KJH_ALIGN;
+	char *in = malloc(inlen), *out = malloc(outcap);
+	ZSTD_CCtx *cctx = ZSTD_createCCtx();
+	uint64_t pos = h->header_size, k = 0, ri = 0, roff = 0;
+	int last = -1, ret = 0;
+
+	if (!in || !out || !cctx)
+		return -ENOMEM;
+	while (k < h->nr_pages) {
+		struct kjh_chunk *c = (struct kjh_chunk *)out;
+		uint32_t np = 0, want = (uint32_t)(h->nr_pages - k < KJH_CHUNK_PAGES ?
+						  h->nr_pages - k : KJH_CHUNK_PAGES);
+		size_t cs, total;
+
+		/* Gather: contiguous pfns in one read. */
+		while (np < want) {
+			uint64_t run = r[ri].nr - roff;
+
+			if (run > want - np)
+				run = want - np;
+			ret = kjh_vm_read(v, (r[ri].pfn + roff) * KJH_PAGE, in + np * KJH_PAGE,
+					  run * KJH_PAGE);
+			if (ret)
+				goto out;
+			np += (uint32_t)run;
+			roff += run;
+			if (roff == r[ri].nr) {
+				ri++;
+				roff = 0;
+			}
+		}
+		cs = ZSTD_compressCCtx(cctx, out + sizeof(*c), outcap - sizeof(*c) - KJH_ALIGN,
+				       in, np * KJH_PAGE, KJH_ZSTD_LEVEL);
+		memset(c, 0, sizeof(*c));
+		if (ZSTD_isError(cs) || cs >= np * KJH_PAGE) {
+			memcpy(out + sizeof(*c), in, np * KJH_PAGE);
+			cs = np * KJH_PAGE;
+			c->flags = KJH_CHUNK_RAW;
+		}
+		c->magic = KJH_CHUNK_MAGIC;
+		c->npages = np;
+		c->first = k;
+		c->csize = (uint32_t)cs;
+		c->hash = kjh_chunk_hash(c, out + sizeof(*c));
+		total = kjh_align(sizeof(*c) + cs, KJH_ALIGN);
+		memset(out + sizeof(*c) + cs, 0, total - sizeof(*c) - cs);
+		ret = kjh_rw(io, out, total, pos, 1);
+		if (ret)
+			goto out;
+		pos += total;
+		h->data_bytes += cs;
+		h->nr_chunks++;
+		k += np;
+		kjh_progress("saving A", k * KJH_PAGE, h->nr_pages * KJH_PAGE, &last);
+	}
+	h->image_size = pos;
+out:
+	ZSTD_freeCCtx(cctx);
+	free(in);
+	free(out);
+	return ret;
+}
+
+int cmd_save_image(int argc, char **argv)
+{
+	static struct kjh_io io;
+	struct kjh_header *h = calloc(1, KJH_PAGE);
+	struct kjump_jump_buf *jb = calloc(1, KJH_PAGE);
+	struct kjh_vmcore v = { .fd = -1 };
+	struct kjh_range *r = NULL;
+	struct timespec t0, t1;
+	char dev[128], why[256], pfns[32];
+	uint64_t pfn, worst;
+	uint32_t i;
+	int kfd, ret;
+
+	if (argc != 2 || !h || !jb) {
+		fprintf(stderr, "usage: %s save-image CONF   (in B, run by its init)\n", prog);
+		return 2;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	kfd = kj_open();
+	if (!kj_cmdline_value("kexec_jump_buf_pfn", pfns, sizeof(pfns)) ||
+	    kj_write_pfn(strtoull(pfns, NULL, 0))) {
+		fprintf(stderr, "kjump: no usable kexec_jump_buf_pfn= on the command line; "
+			"powering off\n");
+		reboot(RB_POWER_OFF);
+		return 1;
+	}
+	pfn = strtoull(pfns, NULL, 0);
+	if (kjh_read_conf(argv[1], &io, dev, sizeof(dev)))
+		return kjh_save_failed(kfd, "the image target in the configuration is unusable");
+	io.fd = open(dev, O_RDWR | O_CLOEXEC);
+	if (io.fd < 0)
+		return kjh_save_failed(kfd, "cannot open the image's device");
+	if (kjh_vmcore_open(&v))
+		return kjh_save_failed(kfd, "no /proc/vmcore (B needs elfcorehdr=)");
+	if (kjh_vm_read(&v, pfn * KJH_PAGE, jb, KJH_PAGE) || jb->magic != KJUMP_JUMP_BUF_MAGIC ||
+	    jb->size < offsetof(struct kjump_jump_buf, ram) + sizeof(jb->ram) || !jb->savemap)
+		return kjh_save_failed(kfd, "A's jump buffer holds no save map");
+
+	memcpy(h->magic, KJH_MAGIC, 8);
+	h->version = KJH_VERSION;
+	h->page_size = KJH_PAGE;
+	h->arch = jb->arch;
+	h->created = (uint64_t)time(NULL);
+	h->jump_buf_pfn = pfn;
+	h->entry = jb->entry;
+	h->region = jb->region;
+	memcpy(h->boot_id, jb->boot_id, sizeof(h->boot_id));
+	memcpy(h->release, jb->release, sizeof(h->release));
+	kjh_machine(h->machine, sizeof(h->machine));
+	h->nr_ram = jb->nr_ram < KJUMP_JB_MAX_RAM ? jb->nr_ram : KJUMP_JB_MAX_RAM;
+	for (i = 0; i < h->nr_ram; i++) {
+		h->ram[i].start = jb->ram[i].start;
+		h->ram[i].end = jb->ram[i].end;
+	}
+	h->nr_extents = (uint32_t)io.n;
+	memcpy(h->ext, io.ext, io.n * sizeof(io.ext[0]));
+
+	if (kjh_ranges(&v, jb, &r, &h->nr_ranges, &h->nr_pages))
+		return kjh_save_failed(kfd, "cannot read A's save map through /proc/vmcore");
+	h->header_size = kjh_align(KJH_PAGE + h->nr_ranges * sizeof(*r), KJH_PAGE);
+	{
+		/* The table area is hashed and written whole, zero padded. */
+		size_t tlen = h->header_size - KJH_PAGE;
+		struct kjh_range *t = realloc(r, tlen + sizeof(*r));
+
+		if (!t)
+			return kjh_save_failed(kfd, "out of memory");
+		r = t;
+		memset((char *)r + h->nr_ranges * sizeof(*r), 0,
+		       tlen - h->nr_ranges * sizeof(*r));
+	}
+	worst = h->header_size + h->nr_pages * KJH_PAGE +
+		(h->nr_pages / KJH_CHUNK_PAGES + 1) * (sizeof(struct kjh_chunk) + KJH_ALIGN);
+	if (worst > io.capacity) {
+		snprintf(why, sizeof(why), "%" PRIu64 " pages may need %" PRIu64 " MiB, the "
+			 "target holds %" PRIu64 " MiB", h->nr_pages, worst >> 20, io.capacity >> 20);
+		return kjh_save_failed(kfd, why);
+	}
+	fprintf(stderr, "kjump: saving A (%.68s): %" PRIu64 " pages in %" PRIu64 " ranges to %s\n",
+		h->release, h->nr_pages, h->nr_ranges, dev);
+
+	/* No valid header until everything else is on the disk. */
+	ret = kjh_rw(&io, calloc(1, KJH_PAGE), KJH_PAGE, 0, 1);
+	if (!ret && fsync(io.fd))
+		ret = -errno;
+	if (!ret)
+		ret = kjh_write_chunks(&io, &v, h, r);
+	if (!ret)
+		ret = kjh_rw(&io, r, h->header_size - KJH_PAGE, KJH_PAGE, 1);
+	if (!ret && fsync(io.fd))
+		ret = -errno;
+	if (!ret) {
+		h->header_hash = kjh_header_hash(h, r);
+		ret = kjh_rw(&io, h, KJH_PAGE, 0, 1);
+	}
+	if (!ret && fsync(io.fd))
+		ret = -errno;
+	if (ret) {
+		snprintf(why, sizeof(why), "writing to %s failed: %s", dev, strerror(-ret));
+		return kjh_save_failed(kfd, why);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	fprintf(stderr, "kjump: image saved: %" PRIu64 " pages (%" PRIu64 " MiB) in %" PRIu64
+		" MiB, %" PRIu64 " chunks, %.1f s; powering off\n", h->nr_pages,
+		h->nr_pages * KJH_PAGE >> 20, h->image_size >> 20, h->nr_chunks,
+		(double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	close(io.fd);
+	sync();
+	reboot(RB_POWER_OFF);
+	return 0;
+}
+
+/* ---- C: resume; D: restore-image ---- */
+
+static int kjh_open_image(const char *spec, struct kjh_io *io, uint64_t *off, char *dev,
+			  size_t dlen, int wr)
+{
+	if (kjh_parse_spec(spec, dev, dlen, off)) {
+		fprintf(stderr, "%s: image '%s' is not DEVICE[:BYTE_OFFSET]\n", prog, spec);
+		return -EINVAL;
+	}
+	if (kjh_wait_dev(dev)) {
+		fprintf(stderr, "%s: %s did not appear\n", prog, dev);
+		return -ENODEV;
+	}
+	io->fd = open(dev, (wr ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+	if (io->fd < 0) {
+		fprintf(stderr, "%s: cannot open %s: %s\n", prog, dev, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static void kjh_help_resume(FILE *f)
+{
+	fprintf(f,
+"usage: %s resume [--image DEV[:OFFSET]] [--kernel BZIMAGE] [--initrd FILE]\n"
+"                 [--append \"ARGS\"] [--check]\n"
+"  In C, early in boot (the initramfs, before any of A's filesystems is\n"
+"  touched): check the hibernation image at DEV (default: kjump.resume= on\n"
+"  the command line) against this machine and kernel, load kernel D (default\n"
+"  /boot/vmlinuz-$(uname -r) with /var/lib/kjump/initrd.img-$(uname -r)) into\n"
+"  the region A used, and jump into it; D restores A.  --check only checks.\n"
+"  Exit status: 1 refused (C boots on), 3 no image there.\n", prog);
+}
+
+int cmd_resume(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "image", required_argument, NULL, 'I' },
+		{ "kernel", required_argument, NULL, 'k' },
+		{ "initrd", required_argument, NULL, 'i' },
+		{ "append", required_argument, NULL, 'a' },
+		{ "check", no_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	static struct kjh_io io;
+	char spec[256] = "", dev[200], why[320], kernel[256], initrd[256], *cmdline;
+	const char *append = "console=ttyS0,115200 panic=-1";
+	struct kj_boot_opts o = { 0 };
+	struct kjh_header *h;
+	struct kjh_range *r;
+	struct kjump_status st;
+	struct kjump_jump j;
+	struct utsname un;
+	uint64_t off;
+	int c, check = 0, kfd, ret;
+
+	uname(&un);
+	snprintf(kernel, sizeof(kernel), "/boot/vmlinuz-%s", un.release);
+	snprintf(initrd, sizeof(initrd), "/var/lib/kjump/initrd.img-%s", un.release);
+	while ((c = getopt_long(argc, argv, "I:k:i:a:ch", opts, NULL)) != -1) {
+		switch (c) {
+		case 'I': snprintf(spec, sizeof(spec), "%s", optarg); break;
+		case 'k': snprintf(kernel, sizeof(kernel), "%s", optarg); break;
+		case 'i': snprintf(initrd, sizeof(initrd), "%s", optarg); break;
+		case 'a': append = optarg; break;
+		case 'c': check = 1; break;
+		case 'h': kjh_help_resume(stdout); return 0;
+		default: kjh_help_resume(stderr); return 2;
+		}
+	}
+	if (optind != argc || (!*spec && !kj_cmdline_value("kjump.resume", spec, sizeof(spec)))) {
+		kjh_help_resume(stderr);
+		return 2;
+	}
+	if (kjh_open_image(spec, &io, &off, dev, sizeof(dev), 0))
+		return 1;
+	ret = kjh_read_header(&io, off, &h, &r, why, sizeof(why));
+	if (ret) {
+		fprintf(stderr, "%s: %s: %s\n", prog, spec, why);
+		return ret == -ENOENT ? 3 : 1;
+	}
+	if (kjh_check_identity(h, 1, why, sizeof(why))) {
+		fprintf(stderr, "%s: %s: refused: %s\n", prog, spec, why);
+		return 1;
+	}
+	printf("resume: image of %.68s at %s: %" PRIu64 " pages in %" PRIu64 " MiB, %" PRIu64
+	       " chunks, region 0x%" PRIx64 "-0x%" PRIx64 "\n", h->release, spec, h->nr_pages,
+	       h->image_size >> 20, h->nr_chunks, (uint64_t)h->region.start,
+	       (uint64_t)(h->region.start + h->region.size - 1));
+	if (check)
+		return 0;
+	if (access(kernel, R_OK) || access(initrd, R_OK)) {
+		fprintf(stderr, "%s: D cannot be prepared: %s or %s is missing\n", prog, kernel,
+			initrd);
+		return 1;
+	}
+	kfd = kj_open();
+	if (asprintf(&cmdline, "%s kjump.restore=%s", append, spec) < 0)
+		return 1;
+	o.kernel = kernel;
+	o.initrd = initrd;
+	o.cmdline = cmdline;
+	o.region_size = h->region.size;
+	o.region_addr = h->region.start;
+	o.vmcore = 0;
+	if (kj_load(kfd, &o, 1))
+		return 1;
+	free(cmdline);
+	if (kj_status(kfd, &st) || memcmp(&st.region, &h->region, sizeof(st.region))) {
+		ioctl(kfd, KJUMP_IOC_UNLOAD, 0);
+		fprintf(stderr, "%s: D could not be loaded into A's region exactly; refused\n", prog);
+		return 1;
+	}
+	printf("resume: jumping into D (%s), which restores A\n", kernel);
+	fflush(NULL);
+	memset(&j, 0, sizeof(j));
+	j.size = sizeof(j);
+	ret = ioctl(kfd, KJUMP_IOC_JUMP, &j);
+	ioctl(kfd, KJUMP_IOC_UNLOAD, KJUMP_UNLOAD_DISCARD);
+	if (ret)
+		kj_jump_error("jump", errno);
+	else
+		fprintf(stderr, "%s: D did not resume A (status %s); booting on\n", prog,
+			kj_peer_status_name(j.status));
+	return 1;
+}
+
+/* D: nothing written yet, so C can boot on. */
+static int kjh_restore_refused(int kfd, const char *why)
+{
+	fprintf(stderr, "kjump: not resuming: %s; back to the booting kernel\n", why);
+	kjh_back(kfd, KJUMP_PEER_FAILED);
+	reboot(RB_AUTOBOOT);
+	return 1;
+}
+
+/* D: A's memory is half written and C's is gone: only a reboot is left. */
+static int kjh_restore_broken(const char *why)
+{
+	fprintf(stderr, "kjump: resume failed after writing started: %s; rebooting\n", why);
+	sync();
+	sleep(2);
+	reboot(RB_AUTOBOOT);
+	return 1;
+}
+
+static int kjh_restore_call(int kfd, uint64_t pfn, uint64_t nr, void *buf, uint32_t flags)
+{
+	struct kjump_restore req = {
+		.size = sizeof(req), .flags = flags, .pfn = pfn, .nr_pages = nr,
+		.buf = (uintptr_t)buf,
+	};
+
+	return ioctl(kfd, KJUMP_IOC_RESTORE, &req) ? -errno : 0;
+}
+
+static int memchr_nonzero(const char *p, size_t n)
+{
+	while (n--)
+		if (*p++)
+			return 1;
+	return 0;
+}
+
+/* Pass 1: every chunk in order, complete, with its checksum and zero padding. */
+static int kjh_verify(struct kjh_io *io, const struct kjh_header *h, char *buf, size_t cap,
+		      char *why, size_t wlen)
+{
+	uint64_t pos = h->header_size, k = 0, n, pad;
+	char zero[KJH_ALIGN];
+	int last = -1;
+
+	for (n = 0; n < h->nr_chunks; n++) {
+		struct kjh_chunk *c = (struct kjh_chunk *)buf;
+
+		if (kjh_rw(io, c, sizeof(*c), pos, 0) || c->magic != KJH_CHUNK_MAGIC ||
+		    c->first != k || !c->npages || c->npages > KJH_CHUNK_PAGES ||
+		    c->npages > h->nr_pages - k || sizeof(*c) + c->csize > cap ||
+		    (c->flags == KJH_CHUNK_RAW && c->csize != c->npages * KJH_PAGE) ||
+		    c->flags > KJH_CHUNK_RAW) {
+			snprintf(why, wlen, "chunk %" PRIu64 " at byte %" PRIu64 " is damaged", n, pos);
+			return -EINVAL;
+		}
+		if (kjh_rw(io, buf + sizeof(*c), c->csize, pos + sizeof(*c), 0)) {
+			snprintf(why, wlen, "the image is truncated (chunk %" PRIu64 " cannot be read)",
+				 n);
+			return -EIO;
+		}
+		pad = kjh_align(sizeof(*c) + c->csize, KJH_ALIGN) - sizeof(*c) - c->csize;
+		if (pad && (kjh_rw(io, zero, pad, pos + sizeof(*c) + c->csize, 0) ||
+			    memchr_nonzero(zero, pad))) {
+			snprintf(why, wlen, "chunk %" PRIu64 " is damaged (padding)", n);
+			return -EINVAL;
+		}
+		if (kjh_chunk_hash(c, buf + sizeof(*c)) != c->hash) {
+			snprintf(why, wlen, "chunk %" PRIu64 " fails its checksum: the image is damaged",
+				 n);
+			return -EINVAL;
+		}
+		k += c->npages;
+		pos += kjh_align(sizeof(*c) + c->csize, KJH_ALIGN);
+		kjh_progress("verifying the image", pos, h->image_size, &last);
+	}
+	if (k != h->nr_pages || pos != h->image_size) {
+		snprintf(why, wlen, "the chunks hold %" PRIu64 " pages, the header says %" PRIu64,
+			 k, h->nr_pages);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int cmd_restore_image(int argc, char **argv)
+{
+	static struct kjh_io io;
+	char spec[256] = "", dev[200], why[320], pfns[32];
+	size_t cap = sizeof(struct kjh_chunk) + ZSTD_compressBound(KJH_CHUNK_PAGES * KJH_PAGE);
+	char *buf = malloc(cap), *pages = malloc(KJH_CHUNK_PAGES * KJH_PAGE);
+	ZSTD_DCtx *dctx = ZSTD_createDCtx();
+	struct kjh_header *h;
+	struct kjh_range *r;
+	uint64_t off, i, pos, ri = 0, roff = 0, done = 0, n;
+	int kfd, ret, last = -1;
+
+	if (argc == 2)
+		snprintf(spec, sizeof(spec), "%s", argv[1]);
+	if (argc > 2 || (!*spec && !kj_cmdline_value("kjump.restore", spec, sizeof(spec))) ||
+	    !buf || !pages || !dctx) {
+		fprintf(stderr, "usage: %s restore-image [DEV[:OFFSET]]   (in D, run by its init; "
+			"default kjump.restore= from the command line)\n", prog);
+		return 2;
+	}
+	kfd = kj_open();
+	/* The peer is C: its jump buffer says where RAM is, and the way back. */
+	if (!kj_cmdline_value("kexec_jump_buf_pfn", pfns, sizeof(pfns)) ||
+	    kj_write_pfn(strtoull(pfns, NULL, 0))) {
+		fprintf(stderr, "kjump: this kernel was not started by kjumpctl resume "
+			"(no usable kexec_jump_buf_pfn=)\n");
+		return 1;
+	}
+	if (kjh_open_image(spec, &io, &off, dev, sizeof(dev), 1))
+		return kjh_restore_refused(kfd, "the image's device is unusable");
+	ret = kjh_read_header(&io, off, &h, &r, why, sizeof(why));
+	if (ret)
+		return kjh_restore_refused(kfd, why);
+	/* D sees only the region as RAM: the module checks C's map instead. */
+	if (kjh_check_identity(h, 0, why, sizeof(why)))
+		return kjh_restore_refused(kfd, why);
+	for (i = 0, n = 0; i < h->nr_ranges; i++) {
+		uint64_t p;
+
+		n += r[i].nr;
+		for (p = 0; p < r[i].nr; p += KJUMP_RESTORE_MAX_PAGES) {
+			uint64_t cnt = r[i].nr - p < KJUMP_RESTORE_MAX_PAGES ? r[i].nr - p :
+									  KJUMP_RESTORE_MAX_PAGES;
+
+			if (kjh_restore_call(kfd, r[i].pfn + p, cnt, NULL, KJUMP_RESTORE_CHECK)) {
+				snprintf(why, sizeof(why), "pages 0x%" PRIx64 "+%" PRIu64 " are not "
+					 "this machine's RAM outside the region", r[i].pfn + p, cnt);
+				return kjh_restore_refused(kfd, why);
+			}
+		}
+	}
+	if (n != h->nr_pages)
+		return kjh_restore_refused(kfd, "the range table and the page count disagree");
+	if (kjh_verify(&io, h, buf, cap, why, sizeof(why)))
+		return kjh_restore_refused(kfd, why);
+
+	/* Verified: mark it used before the first page is written. */
+	memcpy(h->magic, KJH_USED, 8);
+	if (kjh_rw(&io, h, KJH_PAGE, 0, 1) || fsync(io.fd))
+		return kjh_restore_refused(kfd, "cannot mark the image used");
+	fprintf(stderr, "kjump: image verified and marked used; writing A back\n");
+
+	for (pos = h->header_size, n = 0; n < h->nr_chunks; n++) {
+		struct kjh_chunk *c = (struct kjh_chunk *)buf;
+		uint32_t np = 0;
+
+		if (kjh_rw(&io, buf, sizeof(*c), pos, 0) ||
+		    kjh_rw(&io, buf + sizeof(*c), c->csize, pos + sizeof(*c), 0) ||
+		    kjh_chunk_hash(c, buf + sizeof(*c)) != c->hash)
+			return kjh_restore_broken("the image changed while it was read");
+		if (c->flags == KJH_CHUNK_RAW) {
+			memcpy(pages, buf + sizeof(*c), c->csize);
+		} else {
+			size_t d = ZSTD_decompressDCtx(dctx, pages, KJH_CHUNK_PAGES * KJH_PAGE,
+						       buf + sizeof(*c), c->csize);
+
+			if (ZSTD_isError(d) || d != c->npages * KJH_PAGE)
+				return kjh_restore_broken("a chunk does not decompress");
+		}
+		while (np < c->npages) {
+			uint64_t run = r[ri].nr - roff;
+
+			if (run > c->npages - np)
+				run = c->npages - np;
+			ret = kjh_restore_call(kfd, r[ri].pfn + roff, run, pages + np * KJH_PAGE, 0);
+			if (ret) {
+				snprintf(why, sizeof(why), "writing pages at pfn 0x%" PRIx64 ": %s",
+					 r[ri].pfn + roff, strerror(-ret));
+				return kjh_restore_broken(why);
+			}
+			np += (uint32_t)run;
+			roff += run;
+			if (roff == r[ri].nr) {
+				ri++;
+				roff = 0;
+			}
+		}
+		done += c->npages;
+		pos += kjh_align(sizeof(*c) + c->csize, KJH_ALIGN);
+		kjh_progress("restoring A", done * KJH_PAGE, h->nr_pages * KJH_PAGE, &last);
+	}
+	close(io.fd);
+	if (kj_write_pfn(h->jump_buf_pfn))
+		return kjh_restore_broken("A's jump buffer is not valid after the restore");
+	fprintf(stderr, "kjump: A restored (%" PRIu64 " pages); jumping into it\n", done);
+	kjh_back(kfd, KJUMP_PEER_RESTORED);
+	return kjh_restore_broken("the jump into A failed");
+}
