@@ -28,6 +28,8 @@
 #define KJUMP_ENTRIES_PER_PAGE	(PAGE_SIZE / sizeof(unsigned long))
 /* Keep this much available to A beyond what the image takes. */
 #define KJUMP_RESERVE_PAGES	((16UL << 20) >> PAGE_SHIFT)
+/* ... or this much beyond the min watermarks (see kjump_can_spare()). */
+#define KJUMP_MIN_SLACK_PAGES	((4UL << 20) >> PAGE_SHIFT)
 
 static bool kjump_in_range(u64 addr, u64 start, u64 size)
 {
@@ -207,12 +209,13 @@ void kjump_alloc_done(struct kjump_alloc *a)
 }
 
 /*
- * What LOAD may take from A: MemAvailable, or the free pages above the
- * zones' low watermarks (where kswapd starts) if that is more:
- * MemAvailable also holds back the high watermarks and lowmem reserves,
- * which a nearly full machine, hibernating a large workload, cannot spare.
+ * Can A spare @need pages?  Either MemAvailable covers them with
+ * KJUMP_RESERVE_PAGES to spare, or the free pages above the zones' min
+ * watermarks do with a little: the min watermarks are the kernel's own
+ * reserve (with THP, tens of MiB even on a small machine), which a nearly
+ * full machine hibernating a large workload cannot give up as well.
  */
-static unsigned long kjump_free_budget(void)
+static bool kjump_can_spare(unsigned long need, unsigned long *avail)
 {
 	unsigned long free = global_zone_page_state(NR_FREE_PAGES), wmark = 0;
 	int nid, z;
@@ -222,13 +225,13 @@ static unsigned long kjump_free_budget(void)
 			struct zone *zone = &NODE_DATA(nid)->node_zones[z];
 
 			if (populated_zone(zone))
-				wmark += low_wmark_pages(zone);
+				wmark += min_wmark_pages(zone);
 		}
 	}
 	free = free > wmark ? free - wmark : 0;
-	pr_debug("budget: free above low watermarks %lu MiB, MemAvailable %lu MiB\n",
-		 free >> (20 - PAGE_SHIFT), si_mem_available() >> (20 - PAGE_SHIFT));
-	return max_t(unsigned long, free, si_mem_available());
+	*avail = max_t(unsigned long, si_mem_available(), free);
+	return need + KJUMP_RESERVE_PAGES <= si_mem_available() ||
+	       need + KJUMP_MIN_SLACK_PAGES <= free;
 }
 
 /* At most this much per alloc_contig_range() try; halved on failure. */
@@ -486,7 +489,7 @@ int kjump_image_load(const struct kjump_load *req)
 	struct kjump_alloc alloc = { .held = LIST_HEAD_INIT(alloc.held) };
 	struct kjump_segment *seg;
 	struct kjump_image *image;
-	unsigned long need;
+	unsigned long need, avail;
 	int ret;
 
 	if (req->flags & ~KJUMP_LOAD_FLAGS_MASK) {
@@ -558,13 +561,10 @@ int kjump_image_load(const struct kjump_load *req)
 	 * A can spare, with some room left for A.  Refuse before migrating
 	 * (a migration that runs out of memory warns in A's log).
 	 */
-	need = image->region_pages + image->region_pages / (KJUMP_ENTRIES_PER_PAGE - 2) +
-	       KJUMP_RESERVE_PAGES;
-	if (need > kjump_free_budget()) {
-		pr_warn_ratelimited("load: needs %lu MiB free, %lu MiB available (%lu MiB free)\n",
-				    need >> (20 - PAGE_SHIFT),
-				    kjump_free_budget() >> (20 - PAGE_SHIFT),
-				    global_zone_page_state(NR_FREE_PAGES) >> (20 - PAGE_SHIFT));
+	need = image->region_pages + image->region_pages / (KJUMP_ENTRIES_PER_PAGE - 2);
+	if (!kjump_can_spare(need, &avail)) {
+		pr_warn_ratelimited("load: needs %lu MiB free, %lu MiB available\n",
+				    need >> (20 - PAGE_SHIFT), avail >> (20 - PAGE_SHIFT));
 		ret = -ENOMEM;
 		goto err_image;
 	}

@@ -11,8 +11,8 @@ top=$(cd "$here/.." && pwd)
 . "$here/qemu/targets.sh"
 targets=${*:-$KJ_TARGETS}
 # x86_64: the jump on the default 4-level CPU model and on -cpu max (LA57).
-scen_x86_64=${KJ_SCENARIOS:-"basic roundtrip roundtrip@max payload cross kexec-tools vmcore dump"}
-scen_i386=${KJ_SCENARIOS:-"basic roundtrip payload vmcore"}
+scen_x86_64=${KJ_SCENARIOS:-"basic roundtrip roundtrip@max payload cross kexec-tools vmcore dump hibernate"}
+scen_i386=${KJ_SCENARIOS:-"basic roundtrip payload vmcore hibernate"}
 logs=$top/build/logs
 mkdir -p "$logs"
 
@@ -72,15 +72,11 @@ for t in $targets; do
 			peer=6.12-amd64
 			[ "$t" = 6.12-amd64 ] && peer=6.1-amd64
 		fi
-		# dump: a second disk with an empty ext4 for the vmcore file.
+		# dump, hibernate: a second disk with an empty ext4 for the file.
 		disk2=
-		[ "$s" = dump ] && disk2=ext4:2G
-		# i386: 5 round trips, not 20, until the intermittent reset on
-		# B's jump back seen there (about 1 run in 8 of 20 rounds) is found.
-		# The -cpu max variants repeat the 20-round runs on 5-level paging
-		# with 5 round trips.
+		case $s in dump|hibernate) disk2=ext4:2G ;; esac
+		# The -cpu max variants repeat the round trips on 5-level paging.
 		append=
-		[ "$KJ_ARCH" = i386 ] && [ "$s" = roundtrip ] && append=kjrounds=5
 		[ -n "$cpu" ] && [ "$s" = roundtrip ] && append=kjrounds=5
 		out=$(KJ_CPU=$cpu KJ_PEER_TARGET=$peer KJ_DISK2=$disk2 KJ_APPEND=$append \
 			"$here/qemu/boot.sh" "$t" "$s" 2>"$logs/$t-$s.build")

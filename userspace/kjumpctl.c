@@ -200,6 +200,9 @@ int kj_load(int fd, struct kj_boot_opts *o, int quiet)
 	}
 	o->jump_buf_pfn = st.jump_buf_pfn;
 	o->region_limit = st.region_limit;
+	/* A 32-bit kjumpctl runs on a 32-bit kernel: B enters the 32-bit way. */
+	if (sizeof(void *) == 4)
+		o->entry32 = 1;
 	ret = kj_boot_build(o, &b, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "%s: %s\n", prog, err);

@@ -18,6 +18,14 @@ kj_param() { # name default: value of name= on the kernel command line
 kj_make_b_initrd() {
 	(cd / && find . -xdev ! -path './boot*' ! -path './tmp/*' | cpio -o -H newc 2>/dev/null) >"$1"
 }
+# A small one, compressed (hibernation's B and D): init, busybox,
+# kjumpctl and the modules, without the tests and the host's libraries.
+kj_make_small_initrd() {
+	(cd / && find . -xdev ! -path './boot*' ! -path './tmp/*' ! -path './mnt/*' \
+		! -path './usr/lib/kjump/*' ! -path './usr/bin/kj_*' ! -path './lib/*-linux-gnu*' \
+		! -path './usr/bin/makedumpfile' ! -path './usr/sbin/dmsetup' |
+		cpio -o -H newc 2>/dev/null) | gzip -1 >"$1"
+}
 
 # Devices: the virtio disk (vda) and NIC (eth0) QEMU gives every test guest.
 kj_devices_up() {

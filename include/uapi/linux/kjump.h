@@ -156,9 +156,8 @@ struct kjump_restore {
 	__u32 flags;		/* KJUMP_RESTORE_CHECK or zero */
 	__u64 pfn;		/* first destination page frame */
 	__u64 nr_pages;
-	__u64 buf;		/* user address of nr_pages * page size bytes
-				 * (ignored with KJUMP_RESTORE_CHECK)
-				 */
+	__u64 buf;		/* user address of nr_pages * page size */
+				/* bytes (ignored with KJUMP_RESTORE_CHECK) */
 	__u64 reserved[2];	/* must be zero */
 };
 
