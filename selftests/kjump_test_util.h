@@ -372,4 +372,85 @@ KJ_HELPER int run_cmd(const char *cmd)
 	return WEXITSTATUS(st);
 }
 
+
+/* ---- with kselftest_harness.h: assertions and the device ---- */
+#ifdef TH_LOG
+#include <sys/ioctl.h>
+#include <linux/kjump.h>
+
+#define SYSFS(attr)		KJUMP_SYSFS_DIR "/" attr
+
+/*
+ * call must return -1 with errno err.  errno is taken before anything can
+ * log; the call, and the optional context, are named in the messages.
+ */
+#define EXPECT_ERRNO_AT(err, call, fmt, ...) do {			\
+	long __r;							\
+	int __e;							\
+	errno = 0;							\
+	__r = (long)(call);						\
+	__e = errno;							\
+	EXPECT_EQ(-1, __r) TH_LOG("%s succeeded " fmt, #call,		\
+				  ##__VA_ARGS__);			\
+	EXPECT_EQ(err, __e) TH_LOG("%s: errno %d (%s), want %s " fmt,	\
+				   #call, __e, strerror(__e), #err,	\
+				   ##__VA_ARGS__);			\
+} while (0)
+#define EXPECT_ERRNO(err, call)	EXPECT_ERRNO_AT(err, call, "")
+
+/* call must return 0. */
+#define __OK(check, call, fmt, ...) do {				\
+	long __r;							\
+	int __e;							\
+	errno = 0;							\
+	__r = (long)(call);						\
+	__e = errno;							\
+	check(0, __r) TH_LOG("%s: errno %d (%s) " fmt, #call, __e,	\
+			     strerror(__e), ##__VA_ARGS__);		\
+} while (0)
+#define EXPECT_OK(call)			__OK(EXPECT_EQ, call, "")
+#define EXPECT_OK_AT(call, fmt, ...)	__OK(EXPECT_EQ, call, fmt, ##__VA_ARGS__)
+#define ASSERT_OK(call)			__OK(ASSERT_EQ, call, "")
+#define ASSERT_OK_AT(call, fmt, ...)	__OK(ASSERT_EQ, call, fmt, ##__VA_ARGS__)
+
+/* Enum and int constants as the __u32 fields they are compared with. */
+#define U32(x)	((__u32)(x))
+
+/* SKIP() in a 6.1 FIXTURE_SETUP does not stop the test body: do it here. */
+#define RETURN_IF_SETUP_SKIPPED() do {					\
+	if (_metadata->skip)						\
+		return;							\
+} while (0)
+
+KJ_HELPER int status(int fd, struct kjump_status *st)
+{
+	memset(st, 0xcc, sizeof(*st));
+	st->size = sizeof(*st);
+	return ioctl(fd, KJUMP_IOC_STATUS, st);
+}
+
+KJ_HELPER int open_dev(void)
+{
+	return open(KJUMP_DEVICE, O_RDWR | O_CLOEXEC);
+}
+
+/*
+ * Why LOAD cannot succeed in this boot any more (the one-way tests ran
+ * before, or the system is locked down), or NULL.
+ */
+KJ_HELPER const char *load_refused(int fd)
+{
+	struct kjump_status st;
+
+	if (status(fd, &st))
+		return NULL;
+	if (st.flags & KJUMP_STATUS_LOCKDOWN)
+		return "kernel is locked down: LOAD is refused until reboot";
+	if (st.flags & KJUMP_STATUS_LOAD_DISABLED)
+		return "kexec_load_disabled is set: LOAD is refused until reboot";
+	return NULL;
+}
+
+#endif /* TH_LOG */
+
 #endif /* KJUMP_TEST_UTIL_H */
