@@ -562,6 +562,9 @@ int cmd_hibernate(int argc, char **argv)
 			close(bfd);
 		free(h);
 	}
+	printf("  A stopped for %.1f ms before the jump (freeze, devices, CPUs), %.1f ms after\n",
+	       (double)(j.ns_freeze + j.ns_suspend + j.ns_cpu_down) / 1e6,
+	       (double)(j.ns_cpu_up + j.ns_resume + j.ns_thaw) / 1e6);
 	printf("  A was away %.1f s (save, power off, boot, restore)\n",
 	       (double)((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000 - t0) / 1000);
 	close(fd);
@@ -940,6 +943,30 @@ static int kjh_open_image(const char *spec, struct kjh_io *io, uint64_t *off, ch
 	return 0;
 }
 
+/* One line in the kernel log (the boot log of C shows the resume). */
+static void kjh_kmsg(const char *fmt, const char *arg)
+{
+	FILE *f = fopen("/dev/kmsg", "we");
+
+	if (f) {
+		fprintf(f, fmt, arg);
+		fclose(f);
+	}
+}
+
+static double kjh_uptime(void)
+{
+	double up = 0;
+	FILE *f = fopen("/proc/uptime", "re");
+
+	if (f) {
+		if (fscanf(f, "%lf", &up) != 1)
+			up = 0;
+		fclose(f);
+	}
+	return up;
+}
+
 static void kjh_help_resume(FILE *f)
 {
 	fprintf(f,
@@ -1034,6 +1061,7 @@ int cmd_resume(int argc, char **argv)
 		return 1;
 	}
 	printf("resume: jumping into D (%s), which restores A\n", kernel);
+	kjh_kmsg("kjump: resume: jumping into D to restore the image at %s\n", spec);
 	fflush(NULL);
 	memset(&j, 0, sizeof(j));
 	j.size = sizeof(j);
@@ -1235,7 +1263,8 @@ int cmd_restore_image(int argc, char **argv)
 	close(io.fd);
 	if (kj_write_pfn(h->jump_buf_pfn))
 		return kjh_restore_broken("A's jump buffer is not valid after the restore");
-	fprintf(stderr, "kjump: A restored (%" PRIu64 " pages); jumping into it\n", done);
+	fprintf(stderr, "kjump: A restored (%" PRIu64 " pages) at D uptime %.2f s; jumping into it\n",
+		done, kjh_uptime());
 	kjh_back(kfd, KJUMP_PEER_RESTORED);
 	return kjh_restore_broken("the jump into A failed");
 }

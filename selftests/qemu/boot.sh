@@ -43,6 +43,14 @@ if [ -n "${KJ_DISK2:-}" ]; then
 	disk2_args=(-drive "file=$disk2,if=virtio,format=raw")
 fi
 
+# KJ_DISK3=raw:SIZE adds a third, zeroed disk (vdc).
+disk3=
+if [ -n "${KJ_DISK3:-}" ]; then
+	disk3=$build/disk3-$scenario.img
+	rm -f "$disk3"
+	truncate -s "${KJ_DISK3#*:}" "$disk3"
+fi
+
 tap=$logs/$target-$scenario${KJ_CPU:+-$KJ_CPU}.tap
 console=$logs/$target-$scenario${KJ_CPU:+-$KJ_CPU}.console
 qlog=$logs/$target-$scenario${KJ_CPU:+-$KJ_CPU}.qemu.log
@@ -58,6 +66,7 @@ phase=1 phase_append= phase_mem=$KJ_MEM phase_disk2=${disk2:-}
 while :; do
 	d2=()
 	[ -n "$phase_disk2" ] && d2=(-drive "file=$phase_disk2,if=virtio,format=raw")
+	[ -n "$disk3" ] && d2+=(-drive "file=$disk3,if=virtio,format=raw")
 	timeout --foreground -k 10 "$KJ_TIMEOUT" "$QEMU" -accel "tcg,thread=${KJ_TCG_THREAD:-single}" -smp 2 -m "$phase_mem" \
 		${KJ_CPU:+-cpu "$KJ_CPU"} \
 		-display none -monitor none -no-reboot \
@@ -69,6 +78,7 @@ while :; do
 		-d cpu_reset -D "$qlog.phase" \
 		${KJ_QEMU_ARGS:-} </dev/null
 	rc=$?
+	echo "==== kjump-boot $phase" >>"$console"
 	cat "$console.phase" >>"$console" 2>/dev/null
 	tr -d '\r\000' <"$tap.phase" >>"$tap" 2>/dev/null
 	cat "$qlog.phase" >>"$qlog" 2>/dev/null

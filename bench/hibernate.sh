@@ -1,0 +1,56 @@
+#!/bin/bash
+# bench/hibernate.sh [TARGET]: kjump hibernate + resume against the kernel's
+# own hibernation (echo disk > /sys/power/state, LZO, to a swap device), on
+# the same VM (QEMU TCG, 2 CPUs, 1 GiB) and the same A (KJ_PCT, default 30%,
+# of RAM in mlocked, checksummed pages), in one run.  Prints image sizes
+# and the wall times of save and of resume, each with its ratio; asserts
+# nothing.  Times are kernel log timestamps of the kernels that do the
+# work:
+#   swsusp save    hibernation entry -> power down (A's clock)
+#   swsusp resume  C's boot -> image read (C's clock)
+#   kjump save     A's jump (freeze, devices, CPUs) + B's boot -> power down
+#   kjump resume   C's boot -> jump into D (C's clock) + D's boot -> A restored
+# Both resumes include booting C; kjump's also boots D.  swsusp's image size
+# is where its data ends on the swap device; kjump's is the image's own.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+target=${1:-6.1-amd64}
+. "$top/selftests/qemu/targets.sh"
+kj_target "$target"
+"$top/scripts/dkms.sh" build "$KVER" >/dev/null || exit 1
+KJ_DISK2=ext4:2G KJ_DISK3=raw:2G KJ_APPEND="kjpct=${KJ_PCT:-30}" KJ_TIMEOUT=900 \
+	"$top/selftests/qemu/boot.sh" "$target" bench-hibernate >/tmp/kjump-bench-hib.$$ 2>&1
+rc=$?
+grep -aE '^    (ok|not ok|# bench|# hibernate|# resumed|#   A )' /tmp/kjump-bench-hib.$$ | sed 's/^    //'
+tail -n 1 /tmp/kjump-bench-hib.$$
+# A's own part of kjump's jump out (freeze, devices, CPUs), which B's clock misses.
+a_out=$(sed -n 's/.*A stopped for \([0-9.]*\) ms before the jump.*/\1/p' /tmp/kjump-bench-hib.$$ | head -n 1)
+rm -f /tmp/kjump-bench-hib.$$
+console=$top/build/logs/$target-bench-hibernate.console
+swap=$top/build/$target/disk3-bench-hibernate.img
+[ $rc -eq 0 ] && [ -f "$console" ] || { echo "bench: the guest run failed; see $console"; exit 1; }
+# Where swsusp's data ends on the swap device: the last non-zero 1 MiB.
+swsusp_mib=$(od -An -v -t u1 -w1048576 "$swap" 2>/dev/null | awk '{ for (i = 1; i <= NF; i++) if ($i != 0) { last = NR; break } } END { print last + 0 }')
+tr -d '\r' <"$console" | awk -v swmib="$swsusp_mib" -v target="$target" -v kj_stop="${a_out:-0}" '
+	function ts(line) { return substr(line, 2, index(line, "]") - 2) + 0 }
+	/^==== kjump-boot / { boot = $3 }
+	/Linux version/ { kernels[boot]++ }
+	boot == 1 && /hibernation: hibernation entry/ { sw_entry = ts($0) }
+	boot == 1 && /reboot: Power down/ { sw_off = ts($0) }
+	boot == 2 && /hibernation: Read [0-9]+ kbytes/ { sw_read = ts($0) }
+	boot == 2 && /reboot: Power down/ { kj_off = ts($0) }
+	boot == 2 && /kjump: image saved:/ { kj_mib = $0; sub(/.* in /, "", kj_mib); sub(/ MiB.*/, "", kj_mib) }
+	boot == 3 && /kjump: resume: jumping into D/ { kj_c = ts($0) }
+	boot == 3 && /kjump: A restored/ { kj_d = $0; sub(/.*at D uptime /, "", kj_d); kj_d += 0 }
+	END {
+		sw_save = sw_off - sw_entry; kj_save = kj_off + kj_stop / 1000; kj_res = kj_c + kj_d
+		if (!sw_entry || !sw_off || !sw_read || !kj_off || !kj_c || !kj_d) {
+			printf("bench: figures missing (swsusp %s/%s/%s, kjump %s/%s/%s)\n", sw_entry, sw_off, sw_read, kj_off, kj_c, kj_d)
+			exit 1
+		}
+		printf("\n%s, hibernation of A with the same workload:\n", target)
+		printf("  image   swsusp %5d MiB   kjump %5d MiB   kjump/swsusp %.2f (target <= 1)\n", swmib, kj_mib, kj_mib / swmib)
+		printf("  save    swsusp %5.1f s     kjump %5.1f s     kjump/swsusp %.2f\n", sw_save, kj_save, kj_save / sw_save)
+		printf("  resume  swsusp %5.1f s     kjump %5.1f s     kjump/swsusp %.2f\n", sw_read, kj_res, kj_res / sw_read)
+		printf("  save + resume: kjump/swsusp %.2f (target <= 0.8)\n", (kj_save + kj_res) / (sw_save + sw_read))
+	}'
