@@ -12,12 +12,7 @@
 #   kjump resume   C's boot -> jump into D (C's clock) + D's boot -> A restored
 # Both resumes include booting C; kjump's also boots D.  swsusp's image size
 # is where its data ends on the swap device; kjump's is the image's own.
-set -uo pipefail
-top=$(cd "$(dirname "$0")/.." && pwd)
-target=${1:-6.1-amd64}
-. "$top/selftests/qemu/targets.sh"
-kj_target "$target"
-"$top/scripts/dkms.sh" build "$KVER" >/dev/null || exit 1
+. "$(dirname "$0")/common.sh"
 KJ_DISK2=ext4:2G KJ_DISK3=raw:2G KJ_APPEND="kjpct=${KJ_PCT:-30}" KJ_TIMEOUT=900 \
 	"$top/selftests/qemu/boot.sh" "$target" bench-hibernate >/tmp/kjump-bench-hib.$$ 2>&1
 rc=$?

@@ -7,12 +7,7 @@
 # CPU of its own to take down and bring up on each round trip.  The
 # kernel's pm_test=core cycle includes a fixed mdelay(5000) at the test
 # point (hibernation_test()); it is shown with and without it.
-set -uo pipefail
-top=$(cd "$(dirname "$0")/.." && pwd)
-target=${1:-6.1-amd64}
-. "$top/selftests/qemu/targets.sh"
-kj_target "$target"
-"$top/scripts/dkms.sh" build "$KVER" >/dev/null || exit 1
+. "$(dirname "$0")/common.sh"
 extra=$(mktemp -d)
 trap 'rm -rf "$extra"' EXIT
 mkdir -p "$extra/usr/bin"

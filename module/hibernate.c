@@ -129,28 +129,18 @@ void kjump_savemap_free(struct kjump_savemap *m)
 static void kjump_map_free_pages(struct kjump_savemap *m)
 {
 	unsigned int order, t;
-	int nid;
+	unsigned long flags;
+	struct zone *zone;
+	struct page *page;
 
-	for_each_online_node(nid) {
-		pg_data_t *pgdat = NODE_DATA(nid);
-		int z;
-
-		for (z = 0; z < MAX_NR_ZONES; z++) {
-			struct zone *zone = &pgdat->node_zones[z];
-			unsigned long flags;
-			struct page *page;
-
-			if (!populated_zone(zone))
-				continue;
-			spin_lock_irqsave(&zone->lock, flags);
-			for_each_migratetype_order(order, t) {
-				list_for_each_entry(page, &zone->free_area[order].free_list[t],
-						    buddy_list)
-					kjump_map_range(m, page_to_pfn(page),
-							1UL << page_private(page), false);
-			}
-			spin_unlock_irqrestore(&zone->lock, flags);
+	for (zone = kjump_next_zone(NULL); zone; zone = kjump_next_zone(zone)) {
+		spin_lock_irqsave(&zone->lock, flags);
+		for_each_migratetype_order(order, t) {
+			list_for_each_entry(page, &zone->free_area[order].free_list[t], buddy_list)
+				kjump_map_range(m, page_to_pfn(page), 1UL << page_private(page),
+						false);
 		}
+		spin_unlock_irqrestore(&zone->lock, flags);
 	}
 }
 

@@ -209,6 +209,34 @@ void kjump_alloc_done(struct kjump_alloc *a)
 }
 
 /*
+ * The populated zone after @zone, or the first (@zone NULL); NULL at the
+ * end.  for_each_populated_zone()'s helpers are not exported.
+ */
+struct zone *kjump_next_zone(struct zone *zone)
+{
+	pg_data_t *pgdat;
+	int nid;
+
+	if (zone) {
+		pgdat = zone->zone_pgdat;
+		zone++;
+	} else {
+		pgdat = NODE_DATA(first_online_node);
+		zone = pgdat->node_zones;
+	}
+	for (;;) {
+		for (; zone < pgdat->node_zones + MAX_NR_ZONES; zone++)
+			if (populated_zone(zone))
+				return zone;
+		nid = next_online_node(pgdat->node_id);
+		if (nid >= MAX_NUMNODES)
+			return NULL;
+		pgdat = NODE_DATA(nid);
+		zone = pgdat->node_zones;
+	}
+}
+
+/*
  * Can A spare @need pages?  Either MemAvailable covers them with
  * KJUMP_RESERVE_PAGES to spare, or the free pages above the zones' min
  * watermarks do with a little: the min watermarks are the kernel's own
@@ -218,16 +246,10 @@ void kjump_alloc_done(struct kjump_alloc *a)
 static bool kjump_can_spare(unsigned long need, unsigned long *avail)
 {
 	unsigned long free = global_zone_page_state(NR_FREE_PAGES), wmark = 0;
-	int nid, z;
+	struct zone *zone;
 
-	for_each_online_node(nid) {
-		for (z = 0; z < MAX_NR_ZONES; z++) {
-			struct zone *zone = &NODE_DATA(nid)->node_zones[z];
-
-			if (populated_zone(zone))
-				wmark += min_wmark_pages(zone);
-		}
-	}
+	for (zone = kjump_next_zone(NULL); zone; zone = kjump_next_zone(zone))
+		wmark += min_wmark_pages(zone);
 	free = free > wmark ? free - wmark : 0;
 	*avail = max_t(unsigned long, si_mem_available(), free);
 	return need + KJUMP_RESERVE_PAGES <= si_mem_available() ||

@@ -108,6 +108,7 @@ int kjump_image_load(const struct kjump_load *req);
 u64 kjump_region_limit(void);
 unsigned long kjump_region_page(const struct kjump_image *image, u64 addr);
 void *kjump_region_data(const struct kjump_image *image, unsigned long idx);
+struct zone *kjump_next_zone(struct zone *zone);
 
 /* vmcore.c: A's memory as B's /proc/vmcore. */
 int kjump_build_elfcorehdr(struct kjump_image *image, const struct kjump_segment *seg);

@@ -26,9 +26,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <sys/sysmacros.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 #include <elf.h>
 #include <linux/fiemap.h>
@@ -40,20 +38,6 @@
 #define KJ_DUMP_TRAILER	(64ULL << 10)	/* B's report, at the end of the area */
 #define KJ_MAX_EXTENTS	4096
 #define KJ_DUMP_CONF	"kjump/dump.conf"
-
-uint64_t kj_mem_total(void)
-{
-	char line[128];
-	unsigned long long kib = 0;
-	FILE *f = fopen("/proc/meminfo", "re");
-
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "MemTotal: %llu kB", &kib) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return kib << 10;
-}
 
 /* Every block allocated and written: B writes them raw, A reads them back. */
 static int kj_fill(int fd, uint64_t size)
@@ -267,45 +251,32 @@ static void kj_help_dump(FILE *f)
 int cmd_dump(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "kernel", required_argument, NULL, 'k' },
-		{ "initrd", required_argument, NULL, 'i' },
-		{ "append", required_argument, NULL, 'a' },
-		{ "region", required_argument, NULL, 'R' },
+		KJ_HELPER_OPTIONS,
+		KJ_HELPER_REGION_OPTION,
 		{ "level", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	static struct kj_extent ext[KJ_MAX_EXTENTS];
-	char kernel[256], initrd[256], bdev[128], driver[256], b_initrd[PATH_MAX];
-	const char *append = "console=ttyS0,115200 panic=-1", *file;
-	struct kj_boot_opts o = { .region_size = KJ_DEFAULT_REGION, .vmcore = 1 };
+	char bdev[128], driver[256];
+	const char *file;
+	struct kj_helper b;
 	uint64_t size, end = 0, held = 0, ram = 0;
 	struct kj_memmap sysram;
 	struct kjump_jump j;
-	struct statvfs sv;
-	struct utsname un;
 	struct stat st;
 	size_t n = 0, i, cl = 0;
-	char *conf, *cmdline;
-	int c, fd, kfd = -1, ret, level = 17, tmpfd;
+	char *conf;
+	int c, fd, kfd = -1, ret, level = 17;
 
-	uname(&un);
-	snprintf(kernel, sizeof(kernel), "/boot/vmlinuz-%s", un.release);
-	snprintf(initrd, sizeof(initrd), "/var/lib/kjump/initrd.img-%s", un.release);
+	kj_helper_init(&b);
 	while ((c = getopt_long(argc, argv, "k:i:a:R:l:h", opts, NULL)) != -1) {
+		ret = kj_helper_option(&b, c, optarg);
+		if (ret < 0)
+			return 2;
+		if (ret)
+			continue;
 		switch (c) {
-		case 'k': snprintf(kernel, sizeof(kernel), "%s", optarg); break;
-		case 'i': snprintf(initrd, sizeof(initrd), "%s", optarg); break;
-		case 'a': append = optarg; break;
-		case 'R': {
-			uint64_t addr;
-
-			if (kj_parse_region(optarg, &o.region_size, &addr) || addr) {
-				fprintf(stderr, "%s: --region takes a SIZE here\n", prog);
-				return 2;
-			}
-			break;
-		}
 		case 'l': level = atoi(optarg); break;
 		case 'h': kj_help_dump(stdout); return 0;
 		default: kj_help_dump(stderr); return 2;
@@ -316,27 +287,15 @@ int cmd_dump(int argc, char **argv)
 		return 2;
 	}
 	file = argv[optind];
-	if (access(kernel, R_OK) || access(initrd, R_OK)) {
-		fprintf(stderr, "%s: B cannot be prepared: %s or %s is missing (install kjump's "
-			"initramfs hook, or give --kernel and --initrd)\n", prog, kernel, initrd);
+	if (kj_helper_ready(&b, "B"))
 		return 1;
-	}
 	kfd = kj_open();
 
 	/* The file: room for the worst case, every block allocated and written. */
-	size = ((kj_mem_total() + KJ_DUMP_SLACK + KJ_DUMP_TRAILER) + 4095) & ~4095ULL;
-	fd = open(file, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		fprintf(stderr, "%s: cannot create %s: %s\n", prog, file, strerror(errno));
+	size = ((kj_meminfo("MemTotal") + KJ_DUMP_SLACK + KJ_DUMP_TRAILER) + 4095) & ~4095ULL;
+	fd = kj_create_target(file, size, "a dump of this machine", "dump elsewhere");
+	if (fd < 0)
 		return 1;
-	}
-	if (fstatvfs(fd, &sv) || (uint64_t)sv.f_bavail * sv.f_frsize < size) {
-		fprintf(stderr, "%s: %s's filesystem has %" PRIu64 " MiB free; a dump of this "
-			"machine may need %" PRIu64 " MiB: free space or dump elsewhere\n", prog,
-			file, (uint64_t)sv.f_bavail * sv.f_frsize >> 20, size >> 20);
-		unlink(file);
-		return 1;
-	}
 	printf("dump: %s, up to %" PRIu64 " MiB\n", file, size >> 20);
 	ret = kj_fill(fd, size);
 	if (!ret)
@@ -364,30 +323,13 @@ int cmd_dump(int argc, char **argv)
 		cl += (size_t)sprintf(conf + cl, "table %" PRIu64 " %" PRIu64 " linear %s %" PRIu64 "\n",
 				      ext[i].logical / 512, ext[i].length / 512, bdev,
 				      ext[i].physical / 512);
-	snprintf(b_initrd, sizeof(b_initrd), "%s/kjump-b-XXXXXX",
-		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	tmpfd = mkstemp(b_initrd);
-	if (tmpfd < 0 || kj_b_initrd(initrd, b_initrd, KJ_DUMP_CONF, conf)) {
-		fprintf(stderr, "%s: cannot write B's initramfs in $TMPDIR or /tmp: %s\n", prog, strerror(errno));
-		unlink(file);
-		return 1;
-	}
-	close(tmpfd);
+	ret = kj_helper_load(kfd, &b, KJ_DUMP_CONF, conf, "kjump.dump", 1, 0);
 	free(conf);
-
-	if (asprintf(&cmdline, "%s kjump.dump", append) < 0)
-		return 1;
-	o.kernel = kernel;
-	o.initrd = b_initrd;
-	o.cmdline = cmdline;
-	ret = kj_load(kfd, &o, 1);
-	unlink(b_initrd);
-	free(cmdline);
 	if (ret) {
 		unlink(file);
 		return 1;
 	}
-	printf("  jumping to B (%s) to write the dump; A stops meanwhile\n", kernel);
+	printf("  jumping to B (%s) to write the dump; A stops meanwhile\n", b.kernel);
 	fflush(NULL);
 	memset(&j, 0, sizeof(j));
 	j.size = sizeof(j);

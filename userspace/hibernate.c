@@ -31,7 +31,6 @@
 #include <sys/ioctl.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -360,45 +359,32 @@ int cmd_hibernate(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "image", required_argument, NULL, 'I' },
-		{ "kernel", required_argument, NULL, 'k' },
-		{ "initrd", required_argument, NULL, 'i' },
-		{ "append", required_argument, NULL, 'a' },
-		{ "region", required_argument, NULL, 'R' },
+		KJ_HELPER_OPTIONS,
+		KJ_HELPER_REGION_OPTION,
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	static struct kj_extent ext[KJH_MAX_EXTENTS];
-	char kernel[256], initrd[256], bdev[128], driver[256], b_initrd[PATH_MAX];
-	const char *append = "console=ttyS0,115200 panic=-1", *image = NULL;
-	struct kj_boot_opts o = { .region_size = KJ_DEFAULT_REGION, .vmcore = 1 };
-	uint64_t size, used, mem_free = 0, t0;
+	char bdev[128], driver[256];
+	const char *image = NULL;
+	struct kj_helper b;
+	uint64_t size, used, t0;
 	struct kjump_jump j;
-	struct utsname un;
 	struct timespec ts;
 	struct stat st;
 	size_t n = 0, i, cl;
-	char *conf, *cmdline, line[128];
-	int c, fd, kfd, ret, tmpfd, is_dev;
-	FILE *f;
+	char *conf;
+	int c, fd, kfd, ret, is_dev;
 
-	uname(&un);
-	snprintf(kernel, sizeof(kernel), "/boot/vmlinuz-%s", un.release);
-	snprintf(initrd, sizeof(initrd), "/var/lib/kjump/initrd.img-%s", un.release);
+	kj_helper_init(&b);
 	while ((c = getopt_long(argc, argv, "I:k:i:a:R:h", opts, NULL)) != -1) {
+		ret = kj_helper_option(&b, c, optarg);
+		if (ret < 0)
+			return 2;
+		if (ret)
+			continue;
 		switch (c) {
 		case 'I': image = optarg; break;
-		case 'k': snprintf(kernel, sizeof(kernel), "%s", optarg); break;
-		case 'i': snprintf(initrd, sizeof(initrd), "%s", optarg); break;
-		case 'a': append = optarg; break;
-		case 'R': {
-			uint64_t addr;
-
-			if (kj_parse_region(optarg, &o.region_size, &addr) || addr) {
-				fprintf(stderr, "%s: --region takes a SIZE here\n", prog);
-				return 2;
-			}
-			break;
-		}
 		case 'h': kjh_help_hibernate(stdout); return 0;
 		default: kjh_help_hibernate(stderr); return 2;
 		}
@@ -407,24 +393,12 @@ int cmd_hibernate(int argc, char **argv)
 		kjh_help_hibernate(stderr);
 		return 2;
 	}
-	if (access(kernel, R_OK) || access(initrd, R_OK)) {
-		fprintf(stderr, "%s: B cannot be prepared: %s or %s is missing (install kjump's "
-			"initramfs hook, or give --kernel and --initrd)\n", prog, kernel, initrd);
+	if (kj_helper_ready(&b, "B"))
 		return 1;
-	}
 	kfd = kj_open();
 
 	/* Worst case: every page in use now, uncompressible, plus framing. */
-	f = fopen("/proc/meminfo", "re");
-	while (f && fgets(line, sizeof(line), f)) {
-		unsigned long long kib;
-
-		if (sscanf(line, "MemFree: %llu kB", &kib) == 1)
-			mem_free = kib << 10;
-	}
-	if (f)
-		fclose(f);
-	used = kj_mem_total() - mem_free;
+	used = kj_meminfo("MemTotal") - kj_meminfo("MemFree");
 	size = kjh_align(used + used / 128 + KJH_SLACK, KJH_PAGE);
 
 	is_dev = !stat(image, &st) && S_ISBLK(st.st_mode);
@@ -447,21 +421,9 @@ int cmd_hibernate(int argc, char **argv)
 		n = 1;
 		st.st_dev = st.st_rdev;
 	} else {
-		struct statvfs sv;
-
-		fd = open(image, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-		if (fd < 0) {
-			fprintf(stderr, "%s: cannot create %s: %s\n", prog, image, strerror(errno));
+		fd = kj_create_target(image, size, "this machine's image", "use another target");
+		if (fd < 0)
 			return 1;
-		}
-		if (fstatvfs(fd, &sv) || (uint64_t)sv.f_bavail * sv.f_frsize < size) {
-			fprintf(stderr, "%s: %s's filesystem has %" PRIu64 " MiB free; this "
-				"machine's image may need %" PRIu64 " MiB: free space or use "
-				"another target\n", prog, image,
-				(uint64_t)sv.f_bavail * sv.f_frsize >> 20, size >> 20);
-			unlink(image);
-			return 1;
-		}
 		/* Allocated, not written: B writes the blocks raw, D reads them raw. */
 		ret = fallocate(fd, 0, 0, (off_t)size) ? -errno : 0;
 		if (!ret && fsync(fd))
@@ -491,26 +453,8 @@ int cmd_hibernate(int argc, char **argv)
 	for (i = 0; i < n; i++)
 		cl += (size_t)sprintf(conf + cl, "ext %" PRIu64 " %" PRIu64 " %" PRIu64 "\n",
 				      ext[i].logical, ext[i].physical, ext[i].length);
-	snprintf(b_initrd, sizeof(b_initrd), "%s/kjump-b-XXXXXX",
-		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	tmpfd = mkstemp(b_initrd);
-	if (tmpfd < 0 || kj_b_initrd(initrd, b_initrd, KJH_CONF, conf)) {
-		fprintf(stderr, "%s: cannot write B's initramfs in $TMPDIR or /tmp: %s\n", prog, strerror(errno));
-		if (!is_dev)
-			unlink(image);
-		return 1;
-	}
-	close(tmpfd);
+	ret = kj_helper_load(kfd, &b, KJH_CONF, conf, "kjump.hibernate", 1, 0);
 	free(conf);
-
-	if (asprintf(&cmdline, "%s kjump.hibernate", append) < 0)
-		return 1;
-	o.kernel = kernel;
-	o.initrd = b_initrd;
-	o.cmdline = cmdline;
-	ret = kj_load(kfd, &o, 1);
-	unlink(b_initrd);
-	free(cmdline);
 	if (ret) {
 		if (!is_dev)
 			unlink(image);
@@ -518,7 +462,7 @@ int cmd_hibernate(int argc, char **argv)
 	}
 	printf("hibernate: image to %s (%s, up to %" PRIu64 " MiB); resume with "
 	       "kjump.resume=%s:%" PRIu64 "\n", image, bdev, size >> 20, bdev, ext[0].physical);
-	printf("  syncing, then jumping to B (%s), which saves A and powers off\n", kernel);
+	printf("  syncing, then jumping to B (%s), which saves A and powers off\n", b.kernel);
 	fflush(NULL);
 	sync();
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -818,7 +762,7 @@ int cmd_save_image(int argc, char **argv)
 	struct kjh_vmcore v = { .fd = -1 };
 	struct kjh_range *r = NULL;
 	struct timespec t0, t1;
-	char dev[128], why[256], pfns[32];
+	char dev[128], why[256];
 	uint64_t pfn, worst;
 	uint32_t i;
 	int kfd, ret;
@@ -829,14 +773,12 @@ int cmd_save_image(int argc, char **argv)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	kfd = kj_open();
-	if (!kj_cmdline_value("kexec_jump_buf_pfn", pfns, sizeof(pfns)) ||
-	    kj_write_pfn(strtoull(pfns, NULL, 0))) {
+	if (!kj_cmdline_pfn(&pfn) || kj_write_pfn(pfn)) {
 		fprintf(stderr, "kjump: no usable kexec_jump_buf_pfn= on the command line; "
 			"powering off\n");
 		reboot(RB_POWER_OFF);
 		return 1;
 	}
-	pfn = strtoull(pfns, NULL, 0);
 	if (kjh_read_conf(argv[1], &io, dev, sizeof(dev)))
 		return kjh_save_failed(kfd, "the image target in the configuration is unusable");
 	io.fd = open(dev, O_RDWR | O_CLOEXEC);
@@ -984,34 +926,30 @@ int cmd_resume(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "image", required_argument, NULL, 'I' },
-		{ "kernel", required_argument, NULL, 'k' },
-		{ "initrd", required_argument, NULL, 'i' },
-		{ "append", required_argument, NULL, 'a' },
+		KJ_HELPER_OPTIONS,
 		{ "check", no_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	static struct kjh_io io;
-	char spec[256] = "", dev[200], why[320], kernel[256], initrd[256], *cmdline;
-	const char *append = "console=ttyS0,115200 panic=-1";
-	struct kj_boot_opts o = { 0 };
+	char spec[256] = "", dev[200], why[320], *extra;
+	struct kj_helper d;
 	struct kjh_header *h;
 	struct kjh_range *r;
 	struct kjump_status st;
 	struct kjump_jump j;
-	struct utsname un;
 	uint64_t off;
 	int c, check = 0, kfd, ret;
 
-	uname(&un);
-	snprintf(kernel, sizeof(kernel), "/boot/vmlinuz-%s", un.release);
-	snprintf(initrd, sizeof(initrd), "/var/lib/kjump/initrd.img-%s", un.release);
+	kj_helper_init(&d);
 	while ((c = getopt_long(argc, argv, "I:k:i:a:ch", opts, NULL)) != -1) {
+		ret = kj_helper_option(&d, c, optarg);
+		if (ret < 0)
+			return 2;
+		if (ret)
+			continue;
 		switch (c) {
 		case 'I': snprintf(spec, sizeof(spec), "%s", optarg); break;
-		case 'k': snprintf(kernel, sizeof(kernel), "%s", optarg); break;
-		case 'i': snprintf(initrd, sizeof(initrd), "%s", optarg); break;
-		case 'a': append = optarg; break;
 		case 'c': check = 1; break;
 		case 'h': kjh_help_resume(stdout); return 0;
 		default: kjh_help_resume(stderr); return 2;
@@ -1038,29 +976,22 @@ int cmd_resume(int argc, char **argv)
 	       (uint64_t)(h->region.start + h->region.size - 1));
 	if (check)
 		return 0;
-	if (access(kernel, R_OK) || access(initrd, R_OK)) {
-		fprintf(stderr, "%s: D cannot be prepared: %s or %s is missing\n", prog, kernel,
-			initrd);
+	if (kj_helper_ready(&d, "D"))
 		return 1;
-	}
 	kfd = kj_open();
-	if (asprintf(&cmdline, "%s kjump.restore=%s", append, spec) < 0)
+	if (asprintf(&extra, "kjump.restore=%s", spec) < 0)
 		return 1;
-	o.kernel = kernel;
-	o.initrd = initrd;
-	o.cmdline = cmdline;
-	o.region_size = h->region.size;
-	o.region_addr = h->region.start;
-	o.vmcore = 0;
-	if (kj_load(kfd, &o, 1))
+	d.region_size = h->region.size;
+	ret = kj_helper_load(kfd, &d, NULL, NULL, extra, 0, h->region.start);
+	free(extra);
+	if (ret)
 		return 1;
-	free(cmdline);
 	if (kj_status(kfd, &st) || memcmp(&st.region, &h->region, sizeof(st.region))) {
 		ioctl(kfd, KJUMP_IOC_UNLOAD, 0);
 		fprintf(stderr, "%s: D could not be loaded into A's region exactly; refused\n", prog);
 		return 1;
 	}
-	printf("resume: jumping into D (%s), which restores A\n", kernel);
+	printf("resume: jumping into D (%s), which restores A\n", d.kernel);
 	kjh_kmsg("kjump: resume: jumping into D to restore the image at %s\n", spec);
 	fflush(NULL);
 	memset(&j, 0, sizeof(j));
@@ -1162,13 +1093,13 @@ static int kjh_verify(struct kjh_io *io, const struct kjh_header *h, char *buf, 
 int cmd_restore_image(int argc, char **argv)
 {
 	static struct kjh_io io;
-	char spec[256] = "", dev[200], why[320], pfns[32];
+	char spec[256] = "", dev[200], why[320];
 	size_t cap = sizeof(struct kjh_chunk) + ZSTD_compressBound(KJH_CHUNK_PAGES * KJH_PAGE);
 	char *buf = malloc(cap), *pages = malloc(KJH_CHUNK_PAGES * KJH_PAGE);
 	ZSTD_DCtx *dctx = ZSTD_createDCtx();
 	struct kjh_header *h;
 	struct kjh_range *r;
-	uint64_t off, i, pos, ri = 0, roff = 0, done = 0, n;
+	uint64_t off, i, pos, ri = 0, roff = 0, done = 0, n, pfn;
 	int kfd, ret, last = -1;
 
 	if (argc == 2)
@@ -1181,8 +1112,7 @@ int cmd_restore_image(int argc, char **argv)
 	}
 	kfd = kj_open();
 	/* The peer is C: its jump buffer says where RAM is, and the way back. */
-	if (!kj_cmdline_value("kexec_jump_buf_pfn", pfns, sizeof(pfns)) ||
-	    kj_write_pfn(strtoull(pfns, NULL, 0))) {
+	if (!kj_cmdline_pfn(&pfn) || kj_write_pfn(pfn)) {
 		fprintf(stderr, "kjump: this kernel was not started by kjumpctl resume "
 			"(no usable kexec_jump_buf_pfn=)\n");
 		return 1;

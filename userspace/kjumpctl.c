@@ -479,25 +479,14 @@ int kj_cmdline_value(const char *key, char *val, size_t len)
 	return ok;
 }
 
-static int kj_cmdline_pfn(uint64_t *pfn)
+int kj_cmdline_pfn(uint64_t *pfn)
 {
-	char buf[4096], *p;
-	FILE *f = fopen("/proc/cmdline", "re");
-	int ok = 0;
+	char v[32];
 
-	if (!f)
+	if (!kj_cmdline_value("kexec_jump_buf_pfn", v, sizeof(v)))
 		return 0;
-	if (fgets(buf, sizeof(buf), f)) {
-		for (p = strstr(buf, "kexec_jump_buf_pfn="); p;
-		     p = strstr(p + 1, "kexec_jump_buf_pfn=")) {
-			if (p != buf && p[-1] != ' ')
-				continue;
-			*pfn = strtoull(p + strlen("kexec_jump_buf_pfn="), NULL, 0);
-			ok = 1;
-		}
-	}
-	fclose(f);
-	return ok;
+	*pfn = strtoull(v, NULL, 0);
+	return 1;
 }
 
 int kj_write_pfn(uint64_t pfn)

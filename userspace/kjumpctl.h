@@ -18,12 +18,46 @@ const char *kj_peer_status_name(uint32_t s);
 void kj_print_times(const struct kjump_jump *j);
 void kj_jump_error(const char *what, int err);
 
+/*
+ * helper.c: the kernel kjumpctl jumps into to do a job (B for dump and
+ * hibernate, D for resume), the file such a job writes, /proc/meminfo.
+ */
+struct kj_helper {
+	char kernel[256];
+	char initrd[256];
+	const char *append;
+	uint64_t region_size;
+};
+
+/* Its options (--region only where the command lets the user choose). */
+#define KJ_HELPER_OPTIONS						\
+	{ "kernel", required_argument, NULL, 'k' },			\
+	{ "initrd", required_argument, NULL, 'i' },			\
+	{ "append", required_argument, NULL, 'a' }
+#define KJ_HELPER_REGION_OPTION	{ "region", required_argument, NULL, 'R' }
+
+void kj_helper_init(struct kj_helper *k);
+/* 1: option @c was the helper's; 0: it was not; -1: bad value (said why). */
+int kj_helper_option(struct kj_helper *k, int c, const char *arg);
+/* 0 if its kernel and initramfs are there; else says so (@which: "B", "D"). */
+int kj_helper_ready(const struct kj_helper *k, const char *which);
+/*
+ * Load it: its initramfs with @conf appended as file @name (if @conf), its
+ * command line followed by @extra, A's memory as /proc/vmcore if @vmcore,
+ * at @region_addr if not 0.  0, or -1 with the reason printed.
+ */
+int kj_helper_load(int kfd, const struct kj_helper *k, const char *name, const char *conf,
+		   const char *extra, int vmcore, uint64_t region_addr);
+/* @path created empty with room for @size; an fd, or -1 said why. */
+int kj_create_target(const char *path, uint64_t size, const char *what, const char *advice);
+/* A /proc/meminfo field, in bytes (0 if absent). */
+uint64_t kj_meminfo(const char *field);
+
 /* dump.c: what dump and hibernate share. */
 struct kj_extent {
 	uint64_t logical, physical, length;
 };
 
-uint64_t kj_mem_total(void);
 int kj_extents(int fd, uint64_t size, struct kj_extent *ext, size_t *n, size_t cap,
 	       int unwritten_ok);
 int kj_block_device(dev_t dev, char *path, size_t len);
@@ -31,6 +65,7 @@ void kj_device_modules(dev_t dev, char *mods, size_t len);
 int kj_b_initrd(const char *base, const char *out_path, const char *name,
 		const char *conf);
 int kj_cmdline_value(const char *key, char *val, size_t len);
+int kj_cmdline_pfn(uint64_t *pfn);
 int kj_write_pfn(uint64_t pfn);
 
 int cmd_dump(int argc, char **argv);

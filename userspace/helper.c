@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The kernel kjumpctl jumps into to do a job for A: B for dump and
+ * hibernate, D for resume.  Its defaults (this kernel's image and the
+ * initramfs kjump's hook builds), its options, and loading it with the
+ * job's instructions appended to its initramfs; plus the target file those
+ * jobs write into, and /proc/meminfo.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/statvfs.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+#include "kjumpctl.h"
+
+void kj_helper_init(struct kj_helper *k)
+{
+	struct utsname un;
+
+	uname(&un);
+	snprintf(k->kernel, sizeof(k->kernel), "/boot/vmlinuz-%s", un.release);
+	snprintf(k->initrd, sizeof(k->initrd), "/var/lib/kjump/initrd.img-%s", un.release);
+	k->append = "console=ttyS0,115200 panic=-1";
+	k->region_size = KJ_DEFAULT_REGION;
+}
+
+int kj_helper_option(struct kj_helper *k, int c, const char *arg)
+{
+	uint64_t addr;
+
+	switch (c) {
+	case 'k':
+		snprintf(k->kernel, sizeof(k->kernel), "%s", arg);
+		return 1;
+	case 'i':
+		snprintf(k->initrd, sizeof(k->initrd), "%s", arg);
+		return 1;
+	case 'a':
+		k->append = arg;
+		return 1;
+	case 'R':
+		if (kj_parse_region(arg, &k->region_size, &addr) || addr) {
+			fprintf(stderr, "%s: --region takes a SIZE here\n", prog);
+			return -1;
+		}
+		return 1;
+	}
+	return 0;
+}
+
+int kj_helper_ready(const struct kj_helper *k, const char *which)
+{
+	if (!access(k->kernel, R_OK) && !access(k->initrd, R_OK))
+		return 0;
+	fprintf(stderr, "%s: %s cannot be prepared: %s or %s is missing (install kjump's "
+		"initramfs hook, or give --kernel and --initrd)\n", prog, which, k->kernel,
+		k->initrd);
+	return -1;
+}
+
+int kj_helper_load(int kfd, const struct kj_helper *k, const char *name, const char *conf,
+		   const char *extra, int vmcore, uint64_t region_addr)
+{
+	struct kj_boot_opts o = {
+		.kernel = k->kernel, .initrd = k->initrd, .region_size = k->region_size,
+		.region_addr = region_addr, .vmcore = vmcore,
+	};
+	char tmp[PATH_MAX], *cmdline;
+	int fd, ret;
+
+	*tmp = 0;
+	if (conf) {
+		snprintf(tmp, sizeof(tmp), "%s/kjump-b-XXXXXX",
+			 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+		fd = mkstemp(tmp);
+		if (fd < 0 || kj_b_initrd(k->initrd, tmp, name, conf)) {
+			fprintf(stderr, "%s: cannot write the initramfs in $TMPDIR or /tmp: %s\n",
+				prog, strerror(errno));
+			if (fd >= 0) {
+				close(fd);
+				unlink(tmp);
+			}
+			return -1;
+		}
+		close(fd);
+		o.initrd = tmp;
+	}
+	if (asprintf(&cmdline, "%s %s", k->append, extra) < 0)
+		return -1;
+	o.cmdline = cmdline;
+	ret = kj_load(kfd, &o, 1);
+	if (*tmp)
+		unlink(tmp);
+	free(cmdline);
+	return ret;
+}
+
+int kj_create_target(const char *path, uint64_t size, const char *what, const char *advice)
+{
+	struct statvfs sv;
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+	if (fd < 0) {
+		fprintf(stderr, "%s: cannot create %s: %s\n", prog, path, strerror(errno));
+		return -1;
+	}
+	if (fstatvfs(fd, &sv) || (uint64_t)sv.f_bavail * sv.f_frsize < size) {
+		fprintf(stderr, "%s: %s's filesystem has %" PRIu64 " MiB free; %s may need %"
+			PRIu64 " MiB: free space or %s\n", prog, path,
+			(uint64_t)sv.f_bavail * sv.f_frsize >> 20, what, size >> 20, advice);
+		close(fd);
+		unlink(path);
+		return -1;
+	}
+	return fd;
+}
+
+uint64_t kj_meminfo(const char *field)
+{
+	char line[128];
+	size_t len = strlen(field);
+	unsigned long long kib = 0;
+	FILE *f = fopen("/proc/meminfo", "re");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, field, len) && line[len] == ':' &&
+		    sscanf(line + len + 1, "%llu", &kib) == 1)
+			break;
+	}
+	if (f)
+		fclose(f);
+	return (uint64_t)kib << 10;
+}
