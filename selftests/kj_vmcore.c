@@ -11,6 +11,10 @@
  *                              second pattern and hold them: unmovable
  *                              kernel pages, so those in the region stay
  *                              there and B sees them through shadows
+ *   kj_vmcore count-pipes CORE 0xSTART-0xEND
+ *                              (in A, CORE /proc/kcore) how many intact pipe
+ *                              pages lie at those physical addresses: what
+ *                              B must then find there
  *   kj_vmcore check LIST CORE [0xSTART-0xEND]
  *                              (in B) read each listed physical page from
  *                              the ELF core file CORE and compare; count
@@ -227,14 +231,44 @@ static int check(const char *list, const char *core, const char *range)
 	return bad || missing || pipebad || !ok;
 }
 
+/* Intact and damaged pipe pages at physical [range] of CORE (A: /proc/kcore). */
+static int count_pipes(const char *core, const char *range)
+{
+	int fd = open(core, O_RDONLY);
+	unsigned long pipe = 0, pipebad = 0;
+	uint64_t lo, hi;
+	Elf64_Ehdr eh;
+	Elf64_Phdr *ph;
+
+	if (sscanf(range, "%" SCNx64 "-%" SCNx64, &lo, &hi) != 2) {
+		fprintf(stderr, "kj_vmcore: bad range %s (want 0xSTART-0xEND)\n", range);
+		return 1;
+	}
+	if (fd < 0 || pread(fd, &eh, sizeof(eh), 0) != sizeof(eh) ||
+	    memcmp(eh.e_ident, ELFMAG, SELFMAG) || eh.e_ident[EI_CLASS] != ELFCLASS64) {
+		fprintf(stderr, "kj_vmcore: %s is not an ELF64 core\n", core);
+		return 1;
+	}
+	ph = calloc(eh.e_phnum, sizeof(*ph));
+	if (!ph || pread(fd, ph, eh.e_phnum * sizeof(*ph), (off_t)eh.e_phoff) !=
+	    (ssize_t)(eh.e_phnum * sizeof(*ph)))
+		return 1;
+	scan_range(fd, ph, eh.e_phnum, lo, hi, &pipe, &pipebad);
+	printf("%lu %lu\n", pipe, pipebad);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 4 && !strcmp(argv[1], "pattern"))
 		return pattern(strtoul(argv[2], NULL, 0), argv[3]);
 	if (argc == 3 && !strcmp(argv[1], "pipes"))
 		return pipes(strtoul(argv[2], NULL, 0));
+	if (argc == 4 && !strcmp(argv[1], "count-pipes"))
+		return count_pipes(argv[2], argv[3]);
 	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "check"))
 		return check(argv[2], argv[3], argc == 5 ? argv[4] : NULL);
-	fprintf(stderr, "usage: kj_vmcore pattern N LIST | pipes N | check LIST CORE [0xSTART-0xEND]\n");
+	fprintf(stderr, "usage: kj_vmcore pattern N LIST | pipes N | count-pipes CORE 0xSTART-0xEND |\n"
+		"       check LIST CORE [0xSTART-0xEND]\n");
 	return 2;
 }
