@@ -909,16 +909,55 @@ static double kjh_uptime(void)
 	return up;
 }
 
+/* Mark an image used without reading more than its magic. */
+static int kjh_discard(const char *spec)
+{
+	static struct kjh_io io;
+	char dev[200], *page = calloc(1, KJH_PAGE);
+	uint64_t off;
+	int ret = 1;
+
+	io.fd = -1;
+	if (!page || kjh_open_image(spec, &io, &off, dev, sizeof(dev), 1))
+		goto out;
+	if (kjh_rw(&io, page, KJH_PAGE, 0, 0)) {
+		fprintf(stderr, "%s: %s: cannot read the header\n", prog, spec);
+		goto out;
+	}
+	if (memcmp(page, KJH_MAGIC, 8)) {
+		printf("resume: no unused kjump image at %s; nothing to discard\n", spec);
+		ret = memcmp(page, KJH_USED, 8) ? 3 : 0;
+		goto out;
+	}
+	memcpy(page, KJH_USED, 8);
+	if (kjh_rw(&io, page, KJH_PAGE, 0, 1) || fsync(io.fd)) {
+		fprintf(stderr, "%s: %s: cannot mark the image used: %s\n", prog, spec,
+			strerror(errno));
+		goto out;
+	}
+	printf("resume: the image at %s is discarded (marked used)\n", spec);
+	kjh_kmsg("kjump: resume: the image at %s is discarded\n", spec);
+	ret = 0;
+out:
+	if (io.fd >= 0)
+		close(io.fd);
+	free(page);
+	return ret;
+}
+
 static void kjh_help_resume(FILE *f)
 {
 	fprintf(f,
 "usage: %s resume [--image DEV[:OFFSET]] [--kernel BZIMAGE] [--initrd FILE]\n"
-"                 [--append \"ARGS\"] [--check]\n"
+"                 [--append \"ARGS\"] [--check | --discard]\n"
 "  In C, early in boot (the initramfs, before any of A's filesystems is\n"
 "  touched): check the hibernation image at DEV (default: kjump.resume= on\n"
 "  the command line) against this machine and kernel, load kernel D (default\n"
 "  /boot/vmlinuz-$(uname -r) with /var/lib/kjump/initrd.img-$(uname -r)) into\n"
 "  the region A used, and jump into it; D restores A.  --check only checks.\n"
+"  --discard marks the image used without resuming it: a C that boots on\n"
+"  after a refusal changes the filesystems A had mounted, so the image must\n"
+"  never be applied later (swsusp likewise drops its image once read).\n"
 "  Exit status: 1 refused (C boots on), 3 no image there.\n", prog);
 }
 
@@ -928,6 +967,7 @@ int cmd_resume(int argc, char **argv)
 		{ "image", required_argument, NULL, 'I' },
 		KJ_HELPER_OPTIONS,
 		{ "check", no_argument, NULL, 'c' },
+		{ "discard", no_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -939,10 +979,10 @@ int cmd_resume(int argc, char **argv)
 	struct kjump_status st;
 	struct kjump_jump j;
 	uint64_t off;
-	int c, check = 0, kfd, ret;
+	int c, check = 0, discard = 0, kfd, ret;
 
 	kj_helper_init(&d);
-	while ((c = getopt_long(argc, argv, "I:k:i:a:ch", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "I:k:i:a:cDh", opts, NULL)) != -1) {
 		ret = kj_helper_option(&d, c, optarg);
 		if (ret < 0)
 			return 2;
@@ -951,6 +991,7 @@ int cmd_resume(int argc, char **argv)
 		switch (c) {
 		case 'I': snprintf(spec, sizeof(spec), "%s", optarg); break;
 		case 'c': check = 1; break;
+		case 'D': discard = 1; break;
 		case 'h': kjh_help_resume(stdout); return 0;
 		default: kjh_help_resume(stderr); return 2;
 		}
@@ -959,6 +1000,8 @@ int cmd_resume(int argc, char **argv)
 		kjh_help_resume(stderr);
 		return 2;
 	}
+	if (discard)
+		return kjh_discard(spec);
 	if (kjh_open_image(spec, &io, &off, dev, sizeof(dev), 0))
 		return 1;
 	ret = kjh_read_header(&io, off, &h, &r, why, sizeof(why));

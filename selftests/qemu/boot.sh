@@ -17,21 +17,35 @@ KJ_TIMEOUT=${KJ_TIMEOUT:-600}
 KJ_MEM=${KJ_MEM:-1G}
 
 set -e
+# debian-*: the real Debian 12 guest (debian-guest.sh), booted from its own
+# root disk with its own initramfs; the rest: the bare initramfs guest.
+debian=
+case $scenario in debian-*) debian=${KJ_ARCH/x86_64/amd64} ;; esac
 make -s -C "$top/userspace" O="$build" ARCH_CFLAGS="$ARCH_CFLAGS" STATIC=1 "$build/kjumpctl" >&2
 # libkjump-kexec.so, the LD_PRELOAD shim for kexec-tools (x86_64 guests only).
 if [ "$KJ_ARCH" = x86_64 ]; then
 	make -s -C "$top/userspace" O="$build" "$build/libkjump-kexec.so" >&2
 fi
 make -s -C "$top/selftests" O="$build/tests" ARCH_CFLAGS="$ARCH_CFLAGS" >&2
-initrd=$build/initramfs-$scenario.cpio.gz
-"$here/mkinitramfs.sh" "$target" "$initrd" "${KJ_EXTRA_ROOT:-}"
+if [ -n "$debian" ]; then
+	dg=$("$here/debian-guest.sh" "$debian" "$top/build/debian-$debian")
+else
+	initrd=$build/initramfs-$scenario.cpio.gz
+	"$here/mkinitramfs.sh" "$target" "$initrd" "${KJ_EXTRA_ROOT:-}"
+fi
 set +e
 
 # Every guest gets a scratch virtio disk and a virtio NIC on QEMU's user
 # network with restrict=on: DHCP works, nothing leaves the guest.
 disk=$build/disk-$scenario.img
 rm -f "$disk"
-truncate -s 16M "$disk"
+if [ -n "$debian" ]; then
+	cp --sparse=always "$dg/disk.img" "$disk"
+	# next-/post- scripts get the root disk where others get disk2.
+	disk2=$disk
+else
+	truncate -s 16M "$disk"
+fi
 
 # KJ_DISK2=ext4:SIZE adds a second disk (vdb) holding an empty ext4.
 disk2_args=()
@@ -62,16 +76,23 @@ rm -f "$tap" "$console" "$qlog"
 # A scenario may need more boots on the same disks (hibernation: C after
 # A): next-SCENARIO.sh says how each one differs, or that it is done.
 start=$(date +%s)
-phase=1 phase_append= phase_mem=$KJ_MEM phase_disk2=${disk2:-}
+phase=1 phase_append= phase_mem=$KJ_MEM phase_disk2=${disk2:-} phase_kver=$KVER
 while :; do
 	d2=()
-	[ -n "$phase_disk2" ] && d2=(-drive "file=$phase_disk2,if=virtio,format=raw")
+	if [ -n "$debian" ]; then
+		kernel=$dg/boot/vmlinuz-$phase_kver initrd=$dg/boot/initrd.img-$phase_kver
+		base_append="root=/dev/vda ro console=ttyS0,115200 panic=-1 kjtest=$scenario"
+	else
+		kernel=$KROOT/boot/vmlinuz-$KVER
+		base_append="console=ttyS0,115200 panic=-1 kjtest=$scenario"
+		[ -n "$phase_disk2" ] && d2=(-drive "file=$phase_disk2,if=virtio,format=raw")
+	fi
 	[ -n "$disk3" ] && d2+=(-drive "file=$disk3,if=virtio,format=raw")
 	timeout --foreground -k 10 "$KJ_TIMEOUT" "$QEMU" -accel "tcg,thread=${KJ_TCG_THREAD:-single}" -smp 2 -m "$phase_mem" \
 		${KJ_CPU:+-cpu "$KJ_CPU"} \
 		-display none -monitor none -no-reboot \
-		-kernel "$KROOT/boot/vmlinuz-$KVER" -initrd "$initrd" \
-		-append "console=ttyS0,115200 panic=-1 kjtest=$scenario ${KJ_APPEND:-} $phase_append" \
+		-kernel "$kernel" -initrd "$initrd" \
+		-append "$base_append ${KJ_APPEND:-} $phase_append" \
 		-serial "file:$console.phase" -serial "file:$tap.phase" \
 		-drive "file=$disk,if=virtio,format=raw" "${d2[@]}" \
 		-netdev user,id=n0,restrict=on -device virtio-net-pci,netdev=n0,romfile= \
@@ -96,7 +117,7 @@ pass=0 fail=0 skip=0
 if [ -f "$tap" ]; then
 	# A scenario may check on the host what the guest left (post-SCENARIO.sh).
 	if [ -x "$here/post-$scenario.sh" ]; then
-		"$here/post-$scenario.sh" "$tap" "${disk2:-}" >"$tap.post" 2>&1
+		"$here/post-$scenario.sh" "$tap" "${disk2:-}" "$build" >"$tap.post" 2>&1
 		cat "$tap.post" >>"$tap"
 		rm -f "$tap.post"
 	fi

@@ -1,0 +1,35 @@
+#!/bin/bash
+# After the Debian dump scenario, on the host: take the vmcore and the
+# pattern list out of the guest's root disk and check them with the host's
+# own tools, as a user would: Debian's makedumpfile --dump-dmesg must print
+# A's log with the marker, and each pattern page must be in the file at its
+# physical address.  Args: TAP ROOTDISK BUILD.  Prints TAP lines.
+tap=$1 disk=$2 build=$3
+marker=$(sed -n 's/^# marker: //p' "$tap" | head -n 1)
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+for f in live.vmcore pattern.list; do
+	debugfs -R "dump /var/tmp/$f $out/$f" "$disk" >/dev/null 2>&1
+done
+if [ -s "$out/live.vmcore" ]; then
+	echo "ok - host: the vmcore comes out of the guest's root ext4 ($(stat -c %s "$out/live.vmcore") bytes, $(file -b "$out/live.vmcore" | cut -c1-40))"
+else
+	echo "not ok - host: no /var/tmp/live.vmcore on the guest's disk"
+	exit 0
+fi
+if [ -n "$marker" ] && makedumpfile --dump-dmesg "$out/live.vmcore" "$out/dmesg.txt" >/dev/null 2>&1 &&
+   grep -q "$marker" "$out/dmesg.txt"; then
+	echo "ok - host: makedumpfile --dump-dmesg on it prints A's log with the marker"
+else
+	echo "not ok - host: makedumpfile --dump-dmesg on the vmcore did not show the marker '$marker'"
+fi
+if [ -x "$build/tests/kj_vmcore" ] && [ -s "$out/pattern.list" ]; then
+	res=$("$build/tests/kj_vmcore" check "$out/pattern.list" "$out/live.vmcore" 2>&1 | tail -n 1)
+	if echo "$res" | grep -q '^4096 ok 0 bad 0 missing'; then
+		echo "ok - host: every pattern page read from the file at its physical address ($res)"
+	else
+		echo "not ok - host: pattern pages in the file: $res"
+	fi
+else
+	echo "not ok - host: no pattern list or no kj_vmcore to check it"
+fi
