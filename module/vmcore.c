@@ -9,6 +9,10 @@
  * the region: while B runs, A's region pages sit in the shadow pages, so
  * each run of region pages with contiguous shadows gets its own PT_LOAD.
  *
+ * The shadow pages themselves are left out of A's RAM (holes): they hold
+ * copies of region pages, which the dump already has at their own
+ * addresses, and nothing else of A's.
+ *
  * The VMCOREINFO note is copied into the header segment itself: the note
  * may lie in the region, and the header segment is reserved (not RAM) in
  * B's memory map, so B reads it through the same path as old memory.
@@ -17,6 +21,7 @@
 #include <linux/io.h>
 #include <linux/ioport.h>
 #include <linux/mm.h>
+#include <linux/sort.h>
 #include <linux/vmalloc.h>
 #include "compat.h"
 #include "kjump.h"
@@ -26,6 +31,8 @@ struct kjump_ehdr {
 	struct elf64_phdr *phdr;
 	unsigned int max;
 	const struct kjump_image *image;
+	unsigned long *shadows;		/* the shadow pfns, sorted */
+	unsigned long nr_shadows, next;	/* next: first not yet passed */
 };
 
 static struct elf64_phdr *kjump_phdr(struct kjump_ehdr *h)
@@ -88,6 +95,42 @@ static int kjump_add_region(struct kjump_ehdr *h, u64 start, unsigned long first
 	return 0;
 }
 
+/* A's RAM [start, start + len) outside the region, less the shadow pages. */
+static int kjump_add_plain(struct kjump_ehdr *h, u64 start, u64 len)
+{
+	unsigned long pfn = PHYS_PFN(start), end = PHYS_PFN(start + len), run;
+	int ret;
+
+	while (h->next < h->nr_shadows && h->shadows[h->next] < pfn)
+		h->next++;
+	while (pfn < end) {
+		unsigned long stop = end;
+
+		if (h->next < h->nr_shadows && h->shadows[h->next] < end)
+			stop = h->shadows[h->next];
+		if (stop > pfn) {
+			ret = kjump_add_load(h, PFN_PHYS(pfn), PFN_PHYS(pfn), PFN_PHYS(stop - pfn));
+			if (ret)
+				return ret;
+		}
+		if (stop == end)
+			break;
+		for (run = 1; h->next + run < h->nr_shadows &&
+		     h->shadows[h->next + run] == stop + run; run++)
+			;
+		h->next += run;
+		pfn = min(stop + run, end);
+	}
+	return 0;
+}
+
+static int kjump_cmp_ulong(const void *a, const void *b)
+{
+	unsigned long x = *(const unsigned long *)a, y = *(const unsigned long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 /* One System RAM range of A, cut where it meets the region's two parts. */
 static int kjump_add_ram(struct resource *res, void *arg)
 {
@@ -107,7 +150,7 @@ static int kjump_add_ram(struct resource *res, void *arg)
 		if (!parts[i][1] || pe <= cur || ps >= end)
 			continue;
 		if (ps > cur) {
-			ret = kjump_add_load(h, cur, cur, ps - cur);
+			ret = kjump_add_plain(h, cur, ps - cur);
 			if (ret)
 				return ret;
 		}
@@ -120,7 +163,7 @@ static int kjump_add_ram(struct resource *res, void *arg)
 		cur = e;
 	}
 	if (cur < end)
-		return kjump_add_load(h, cur, cur, end - cur);
+		return kjump_add_plain(h, cur, end - cur);
 	return 0;
 }
 
@@ -133,14 +176,24 @@ int kjump_build_elfcorehdr(struct kjump_image *image, const struct kjump_segment
 	size_t size = seg->memsz, note_off, off;
 	struct kjump_ehdr h = { .image = image };
 	struct elf64_phdr *note;
+	unsigned long i;
 	void *buf;
 	int ret;
 
 	if (size < PAGE_SIZE + VMCOREINFO_NOTE_SIZE)
 		return -ENOSPC;
-	buf = vzalloc(size);
-	if (!buf)
+	h.shadows = vmalloc(array_size(image->region_pages, sizeof(*h.shadows)));
+	if (!h.shadows)
 		return -ENOMEM;
+	for (i = 0; i < image->region_pages; i++)
+		if (image->shadow_pfn[i])
+			h.shadows[h.nr_shadows++] = image->shadow_pfn[i];
+	sort(h.shadows, h.nr_shadows, sizeof(*h.shadows), kjump_cmp_ulong, NULL);
+	buf = vzalloc(size);
+	if (!buf) {
+		ret = -ENOMEM;
+		goto out_shadows;
+	}
 	note_off = ALIGN(size - VMCOREINFO_NOTE_SIZE - 8, 8);
 	h.ehdr = buf;
 	h.phdr = buf + sizeof(*h.ehdr);
@@ -185,5 +238,7 @@ int kjump_build_elfcorehdr(struct kjump_image *image, const struct kjump_segment
 		h.ehdr->e_phnum, seg->mem);
 out:
 	vfree(buf);
+out_shadows:
+	vfree(h.shadows);
 	return ret;
 }
