@@ -243,13 +243,20 @@ struct zone *kjump_next_zone(struct zone *zone)
  * reserve (with THP, tens of MiB even on a small machine), which a nearly
  * full machine hibernating a large workload cannot give up as well.
  */
-static bool kjump_can_spare(unsigned long need, unsigned long *avail)
+static bool kjump_can_spare(unsigned long need, bool jump_now, unsigned long *avail)
 {
 	unsigned long free = global_zone_page_state(NR_FREE_PAGES), wmark = 0;
 	struct zone *zone;
 
 	for (zone = kjump_next_zone(NULL); zone; zone = kjump_next_zone(zone))
 		wmark += min_wmark_pages(zone);
+	/* A freezes at once: as deep as __GFP_HIGH may go, no slack. */
+	if (jump_now) {
+		wmark /= 2;
+		free = free > wmark ? free - wmark : 0;
+		*avail = free;
+		return need <= free;
+	}
 	free = free > wmark ? free - wmark : 0;
 	*avail = max_t(unsigned long, si_mem_available(), free);
 	return need + KJUMP_RESERVE_PAGES <= si_mem_available() ||
@@ -272,7 +279,7 @@ static void kjump_claim_range(struct kjump_image *image, unsigned long pfn,
 	unsigned long half;
 
 	if (!alloc_contig_range(pfn, pfn + nr, MIGRATE_MOVABLE,
-				GFP_KERNEL | __GFP_NOWARN)) {
+				GFP_KERNEL | __GFP_NOWARN | image->gfp_extra)) {
 		kjump_mark_claimed(image, pfn, nr);
 		return;
 	}
@@ -330,8 +337,8 @@ static int kjump_alloc_shadows(struct kjump_image *image)
 		 * cache), but never OOM-kill: LOAD fails with ENOMEM instead.
 		 */
 		page = alloc_pages(GFP_KERNEL | __GFP_NOWARN | __GFP_NOMEMALLOC |
-				   (order ? __GFP_NORETRY : __GFP_RETRY_MAYFAIL),
-				   order);
+				   (order ? __GFP_NORETRY : __GFP_RETRY_MAYFAIL) |
+				   image->gfp_extra, order);
 		if (!page) {
 			if (!order)
 				break;
@@ -514,8 +521,9 @@ int kjump_image_load(const struct kjump_load *req)
 	unsigned long need, avail;
 	int ret;
 
-	if (req->flags & ~KJUMP_LOAD_FLAGS_MASK) {
-		pr_warn_ratelimited("load: unknown flags 0x%x\n", req->flags);
+	if ((req->flags & ~KJUMP_LOAD_FLAGS_MASK) ||
+	    ((req->flags & KJUMP_LOAD_ELFCOREHDR_PHYS) && !(req->flags & KJUMP_LOAD_ELFCOREHDR))) {
+		pr_warn_ratelimited("load: unknown or inconsistent flags 0x%x\n", req->flags);
 		return -EINVAL;
 	}
 	if (memchr_inv(req->reserved, 0, sizeof(req->reserved)) ||
@@ -584,7 +592,9 @@ int kjump_image_load(const struct kjump_load *req)
 	 * (a migration that runs out of memory warns in A's log).
 	 */
 	need = image->region_pages + image->region_pages / (KJUMP_ENTRIES_PER_PAGE - 2);
-	if (!kjump_can_spare(need, &avail)) {
+	if (req->flags & KJUMP_LOAD_JUMP_NOW)
+		image->gfp_extra = __GFP_HIGH;
+	if (!kjump_can_spare(need, req->flags & KJUMP_LOAD_JUMP_NOW, &avail)) {
 		pr_warn_ratelimited("load: needs %lu MiB free, %lu MiB available\n",
 				    need >> (20 - PAGE_SHIFT), avail >> (20 - PAGE_SHIFT));
 		ret = -ENOMEM;
@@ -605,7 +615,8 @@ int kjump_image_load(const struct kjump_load *req)
 	}
 	ret = kjump_copy_segments(image, seg, req->nr_segments);
 	if (!ret && (req->flags & KJUMP_LOAD_ELFCOREHDR))
-		ret = kjump_build_elfcorehdr(image, &seg[req->elfcorehdr_seg]);
+		ret = kjump_build_elfcorehdr(image, &seg[req->elfcorehdr_seg],
+					     req->flags & KJUMP_LOAD_ELFCOREHDR_PHYS);
 	if (ret)
 		goto err_image;
 

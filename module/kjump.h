@@ -59,6 +59,7 @@ struct kjump_image {
 	unsigned long *claimed;		/* bitmap: region page is ours, B's in place */
 	unsigned long nr_claimed;
 	unsigned long *shadow_pfn;	/* region page index -> shadow pfn, or 0 */
+	gfp_t gfp_extra;		/* __GFP_HIGH with KJUMP_LOAD_JUMP_NOW */
 	struct list_head list_pages;	/* indirection list pages (page->lru) */
 	unsigned long nr_list_pages;
 	unsigned long head;		/* first entry: IND_INDIRECTION | phys */
@@ -111,7 +112,8 @@ void *kjump_region_data(const struct kjump_image *image, unsigned long idx);
 struct zone *kjump_next_zone(struct zone *zone);
 
 /* vmcore.c: A's memory as B's /proc/vmcore. */
-int kjump_build_elfcorehdr(struct kjump_image *image, const struct kjump_segment *seg);
+int kjump_build_elfcorehdr(struct kjump_image *image, const struct kjump_segment *seg,
+			   bool phys);
 void kjump_image_free(struct kjump_image *image);
 
 /* jump_buf.c: this kernel's jump buffer and the peer's. */

@@ -11,7 +11,8 @@
  *
  * The shadow pages themselves are left out of A's RAM (holes): they hold
  * copies of region pages, which the dump already has at their own
- * addresses, and nothing else of A's.
+ * addresses, and nothing else of A's.  Hibernation asks for them
+ * (KJUMP_LOAD_ELFCOREHDR_PHYS): it restores RAM as it physically was.
  *
  * The VMCOREINFO note is copied into the header segment itself: the note
  * may lie in the region, and the header segment is reserved (not RAM) in
@@ -171,7 +172,8 @@ static int kjump_add_ram(struct resource *res, void *arg)
  * Build the header for segment @seg (its bytes go into the shadows of its
  * destination pages, like any segment's).
  */
-int kjump_build_elfcorehdr(struct kjump_image *image, const struct kjump_segment *seg)
+int kjump_build_elfcorehdr(struct kjump_image *image, const struct kjump_segment *seg,
+			   bool phys)
 {
 	size_t size = seg->memsz, note_off, off;
 	struct kjump_ehdr h = { .image = image };
@@ -185,7 +187,7 @@ int kjump_build_elfcorehdr(struct kjump_image *image, const struct kjump_segment
 	h.shadows = vmalloc(array_size(image->region_pages, sizeof(*h.shadows)));
 	if (!h.shadows)
 		return -ENOMEM;
-	for (i = 0; i < image->region_pages; i++)
+	for (i = 0; i < image->region_pages && !phys; i++)
 		if (image->shadow_pfn[i])
 			h.shadows[h.nr_shadows++] = image->shadow_pfn[i];
 	sort(h.shadows, h.nr_shadows, sizeof(*h.shadows), kjump_cmp_ulong, NULL);

@@ -24,6 +24,9 @@ struct kj_boot_opts {
 	const char *raw;		/* instead of a bzImage: a flat payload */
 	uint64_t region_limit;		/* the module's: regions end below it */
 	int vmcore;			/* give B A's memory as /proc/vmcore */
+	int drop_caches;		/* sync and drop clean caches just before LOAD */
+	int jump_now;			/* KJUMP_LOAD_JUMP_NOW: A jumps at once */
+	int vmcore_phys;		/* KJUMP_LOAD_ELFCOREHDR_PHYS: shadows too */
 };
 
 struct kj_boot_image {

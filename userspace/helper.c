@@ -69,7 +69,8 @@ int kj_helper_load(int kfd, const struct kj_helper *k, const char *name, const c
 {
 	struct kj_boot_opts o = {
 		.kernel = k->kernel, .initrd = k->initrd, .region_size = k->region_size,
-		.region_addr = region_addr, .vmcore = vmcore,
+		.region_addr = region_addr, .vmcore = vmcore, .drop_caches = k->drop_caches,
+		.jump_now = k->jump_now, .vmcore_phys = k->vmcore_phys,
 	};
 	char tmp[PATH_MAX], *cmdline;
 	int fd, ret;
@@ -136,4 +137,21 @@ uint64_t kj_meminfo(const char *field)
 	if (f)
 		fclose(f);
 	return (uint64_t)kib << 10;
+}
+
+/*
+ * What swsusp does before its snapshot: write dirty data out and drop what
+ * can be read back, so that B's region fits beside a large workload.
+ */
+int kj_drop_caches(void)
+{
+	int fd, ret = 0;
+
+	sync();
+	fd = open("/proc/sys/vm/drop_caches", O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, "3", 1) != 1)
+		ret = -errno;
+	if (fd >= 0)
+		close(fd);
+	return ret;
 }

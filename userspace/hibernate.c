@@ -43,6 +43,8 @@
 
 #define KJH_MAGIC		"KJHIBER1"
 #define KJH_USED		"KJHIBUSD"	/* resumed once: never again */
+/* B only saves A: it needs less than a general B (KJ_DEFAULT_REGION). */
+#define KJH_DEFAULT_REGION	(112ULL << 20)
 #define KJH_VERSION		1
 #define KJH_PAGE		((uint64_t)4096)
 #define KJH_MAX_EXTENTS		128
@@ -341,18 +343,33 @@ static int kjh_check_identity(const struct kjh_header *h, int check_ram, char *w
 
 /* ---- A: hibernate ---- */
 
+static void kjh_drop_caches(void)
+{
+	uint64_t before = kj_meminfo("MemFree");
+	int ret = kj_drop_caches();
+
+	if (ret)
+		fprintf(stderr, "%s: cannot drop the caches (%s); going on\n", prog,
+			strerror(-ret));
+	printf("hibernate: synced and dropped clean caches: %" PRIu64 " MiB free (was %"
+	       PRIu64 ")\n", kj_meminfo("MemFree") >> 20, before >> 20);
+}
+
 static void kjh_help_hibernate(FILE *f)
 {
 	fprintf(f,
 "usage: %s hibernate --image TARGET [--kernel BZIMAGE] [--initrd FILE]\n"
-"                    [--append \"ARGS\"] [--region SIZE]\n"
+"                    [--append \"ARGS\"] [--region SIZE] [--keep-cache]\n"
 "  Save this kernel's memory to TARGET and power off; a later boot with\n"
 "  kjump.resume=DEV:OFFSET (printed here) resumes it.  TARGET is a block\n"
 "  device or partition, or a file on a local filesystem (ext4, xfs), which\n"
 "  is created at the worst-case size (memory in use + 64 MiB) and written\n"
 "  raw by B through its block map.  No swap is needed.  kjump jumps into B\n"
 "  (default /boot/vmlinuz-$(uname -r) with /var/lib/kjump/initrd.img-$(uname -r));\n"
-"  B saves the pages A uses, zstd-compressed, and powers off.\n", prog);
+"  B saves the pages A uses, zstd-compressed, and powers off.\n"
+"  Like the kernel's own hibernation, A first syncs and drops its clean\n"
+"  caches (--keep-cache keeps them): B's region (default %llu MiB) needs\n"
+"  the memory, and the image is smaller.\n", prog, KJH_DEFAULT_REGION >> 20);
 }
 
 int cmd_hibernate(int argc, char **argv)
@@ -361,6 +378,7 @@ int cmd_hibernate(int argc, char **argv)
 		{ "image", required_argument, NULL, 'I' },
 		KJ_HELPER_OPTIONS,
 		KJ_HELPER_REGION_OPTION,
+		{ "keep-cache", no_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -374,10 +392,11 @@ int cmd_hibernate(int argc, char **argv)
 	struct stat st;
 	size_t n = 0, i, cl;
 	char *conf;
-	int c, fd, kfd, ret, is_dev;
+	int c, fd, kfd, ret, is_dev, keep_cache = 0;
 
 	kj_helper_init(&b);
-	while ((c = getopt_long(argc, argv, "I:k:i:a:R:h", opts, NULL)) != -1) {
+	b.region_size = KJH_DEFAULT_REGION;
+	while ((c = getopt_long(argc, argv, "I:k:i:a:R:Kh", opts, NULL)) != -1) {
 		ret = kj_helper_option(&b, c, optarg);
 		if (ret < 0)
 			return 2;
@@ -385,6 +404,7 @@ int cmd_hibernate(int argc, char **argv)
 			continue;
 		switch (c) {
 		case 'I': image = optarg; break;
+		case 'K': keep_cache = 1; break;
 		case 'h': kjh_help_hibernate(stdout); return 0;
 		default: kjh_help_hibernate(stderr); return 2;
 		}
@@ -396,6 +416,14 @@ int cmd_hibernate(int argc, char **argv)
 	if (kj_helper_ready(&b, "B"))
 		return 1;
 	kfd = kj_open();
+	if (!keep_cache) {
+		kjh_drop_caches();
+		b.drop_caches = 1;
+	}
+	/* A freezes right after LOAD: the region may take more of its memory. */
+	b.jump_now = 1;
+	/* B saves the shadow pages too: D restores RAM as it physically was. */
+	b.vmcore_phys = 1;
 
 	/* Worst case: every page in use now, uncompressible, plus framing. */
 	used = kj_meminfo("MemTotal") - kj_meminfo("MemFree");
@@ -920,7 +948,8 @@ static int kjh_discard(const char *spec)
 	io.fd = -1;
 	if (!page || kjh_open_image(spec, &io, &off, dev, sizeof(dev), 1))
 		goto out;
-	if (kjh_rw(&io, page, KJH_PAGE, 0, 0)) {
+	/* The header is the first page at OFFSET; no extent map needed. */
+	if (pread(io.fd, page, KJH_PAGE, (off_t)off) != (ssize_t)KJH_PAGE) {
 		fprintf(stderr, "%s: %s: cannot read the header\n", prog, spec);
 		goto out;
 	}
@@ -930,7 +959,7 @@ static int kjh_discard(const char *spec)
 		goto out;
 	}
 	memcpy(page, KJH_USED, 8);
-	if (kjh_rw(&io, page, KJH_PAGE, 0, 1) || fsync(io.fd)) {
+	if (pwrite(io.fd, page, KJH_PAGE, (off_t)off) != (ssize_t)KJH_PAGE || fsync(io.fd)) {
 		fprintf(stderr, "%s: %s: cannot mark the image used: %s\n", prog, spec,
 			strerror(errno));
 		goto out;

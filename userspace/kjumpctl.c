@@ -210,15 +210,19 @@ int kj_load(int fd, struct kj_boot_opts *o, int quiet)
 		return -1;
 	}
 
+	/* Last, so that what reading B's files cached is dropped as well. */
+	if (o->drop_caches)
+		kj_drop_caches();
 	memset(&req, 0, sizeof(req));
 	req.size = sizeof(req);
-	req.flags = KJUMP_LOAD_PRESERVE_CONTEXT;
+	req.flags = KJUMP_LOAD_PRESERVE_CONTEXT | (o->jump_now ? KJUMP_LOAD_JUMP_NOW : 0);
 	req.entry = b.entry;
 	req.region = b.region;
 	req.segments = (uintptr_t)b.seg;
 	req.nr_segments = b.nr_seg;
 	if (b.elfcorehdr_seg >= 0) {
-		req.flags |= KJUMP_LOAD_ELFCOREHDR;
+		req.flags |= KJUMP_LOAD_ELFCOREHDR |
+			     (o->vmcore_phys ? KJUMP_LOAD_ELFCOREHDR_PHYS : 0);
 		req.elfcorehdr_seg = (uint32_t)b.elfcorehdr_seg;
 	}
 	if (ioctl(fd, KJUMP_IOC_LOAD, &req)) {

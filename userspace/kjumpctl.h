@@ -27,6 +27,9 @@ struct kj_helper {
 	char initrd[256];
 	const char *append;
 	uint64_t region_size;
+	int drop_caches;		/* see kj_drop_caches() */
+	int jump_now;			/* A jumps right after LOAD (hibernate) */
+	int vmcore_phys;		/* the vmcore shows RAM as it is (hibernate) */
 };
 
 /* Its options (--region only where the command lets the user choose). */
@@ -52,6 +55,7 @@ int kj_helper_load(int kfd, const struct kj_helper *k, const char *name, const c
 int kj_create_target(const char *path, uint64_t size, const char *what, const char *advice);
 /* A /proc/meminfo field, in bytes (0 if absent). */
 uint64_t kj_meminfo(const char *field);
+int kj_drop_caches(void);
 
 /* dump.c: what dump and hibernate share. */
 struct kj_extent {

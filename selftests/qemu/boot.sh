@@ -105,7 +105,7 @@ while :; do
 	cat "$qlog.phase" >>"$qlog" 2>/dev/null
 	rm -f "$console.phase" "$tap.phase" "$qlog.phase"
 	[ -x "$here/next-$scenario.sh" ] || break
-	next=$("$here/next-$scenario.sh" "$phase" "$tap" "${disk2:-}" "$build" "$console")
+	next=$(phase_kver=$phase_kver "$here/next-$scenario.sh" "$phase" "$tap" "${disk2:-}" "$build" "$console")
 	[ -n "$next" ] || break
 	eval "$next"
 	phase=$((phase + 1))

@@ -51,7 +51,23 @@ struct kjump_region {
  * serves A's memory as /proc/vmcore.  docs/protocol.md says more.
  */
 #define KJUMP_LOAD_ELFCOREHDR		(1U << 1)
-#define KJUMP_LOAD_FLAGS_MASK		(KJUMP_LOAD_PRESERVE_CONTEXT | KJUMP_LOAD_ELFCOREHDR)
+/*
+ * A jumps right after this LOAD and stays frozen while B runs (hibernate):
+ * the region may take A's free memory down to half its min watermarks,
+ * where the allocator's __GFP_HIGH callers may go, instead of keeping
+ * 4 MiB above them.
+ */
+#define KJUMP_LOAD_JUMP_NOW		(1U << 2)
+/*
+ * With KJUMP_LOAD_ELFCOREHDR: describe A's RAM as it physically is while B
+ * runs, the shadow pages included at their own addresses (hibernation
+ * saves and restores them; the return swaps them back).  Without it (a
+ * dump) the shadow pages are left out: they copy region pages, which the
+ * header already gives at their own addresses.
+ */
+#define KJUMP_LOAD_ELFCOREHDR_PHYS	(1U << 3)
+#define KJUMP_LOAD_FLAGS_MASK		(KJUMP_LOAD_PRESERVE_CONTEXT | KJUMP_LOAD_ELFCOREHDR | \
+					 KJUMP_LOAD_JUMP_NOW | KJUMP_LOAD_ELFCOREHDR_PHYS)
 
 struct kjump_load {
 	__u32 size;		/* sizeof(struct kjump_load) */
