@@ -11,8 +11,9 @@ top=$(cd "$here/.." && pwd)
 . "$here/qemu/targets.sh"
 targets=${*:-$KJ_TARGETS}
 # x86_64: the jump on the default 4-level CPU model and on -cpu max (LA57).
-scen_x86_64=${KJ_SCENARIOS:-"basic roundtrip roundtrip@max payload cross kexec-tools vmcore dump hibernate"}
-scen_i386=${KJ_SCENARIOS:-"basic roundtrip payload vmcore hibernate"}
+# debian-*: the real Debian 12 guest (selftests/qemu/debian-guest.sh).
+scen_x86_64=${KJ_SCENARIOS:-"basic roundtrip roundtrip@max payload cross kexec-tools vmcore dump hibernate debian-dump debian-hibernate"}
+scen_i386=${KJ_SCENARIOS:-"basic roundtrip payload vmcore hibernate debian-dump debian-hibernate"}
 logs=$top/build/logs
 mkdir -p "$logs"
 
@@ -73,12 +74,12 @@ for t in $targets; do
 			[ "$t" = 6.12-amd64 ] && peer=6.1-amd64
 		fi
 		# dump, hibernate: a second disk with an empty ext4 for the file.
-		disk2=
-		case $s in dump|hibernate) disk2=ext4:2G ;; esac
+		disk2= disk3=
+		case $s in dump|hibernate) disk2=ext4:2G ;; debian-dump) disk3=raw:2G ;; esac
 		# The -cpu max variants repeat the round trips on 5-level paging.
 		append=
 		[ -n "$cpu" ] && [ "$s" = roundtrip ] && append=kjrounds=5
-		out=$(KJ_CPU=$cpu KJ_PEER_TARGET=$peer KJ_DISK2=$disk2 KJ_APPEND=$append \
+		out=$(KJ_CPU=$cpu KJ_PEER_TARGET=$peer KJ_DISK2=$disk2 KJ_DISK3=$disk3 KJ_APPEND=$append \
 			"$here/qemu/boot.sh" "$t" "$s" 2>"$logs/$t-$s.build")
 		rc=$?
 		echo "# ---- $t/$sc"

@@ -210,20 +210,20 @@ int kj_b_initrd(const char *base, const char *out_path, const char *name,
  * The dump's real end (the furthest byte any of its ELF headers name) and
  * the bytes of memory it holds.
  */
-static int kj_elf_end(int fd, uint64_t *end, uint64_t *held)
+static int kj_elf_end(int fd, uint64_t base, uint64_t *end, uint64_t *held)
 {
 	Elf64_Ehdr eh;
 	Elf64_Phdr ph;
 	int i;
 
-	if (pread(fd, &eh, sizeof(eh), 0) != sizeof(eh) || memcmp(eh.e_ident, ELFMAG, SELFMAG) ||
-	    eh.e_ident[EI_CLASS] != ELFCLASS64)
+	if (pread(fd, &eh, sizeof(eh), (off_t)base) != sizeof(eh) ||
+	    memcmp(eh.e_ident, ELFMAG, SELFMAG) || eh.e_ident[EI_CLASS] != ELFCLASS64)
 		return -EINVAL;
 	*end = eh.e_phoff + (uint64_t)eh.e_phnum * eh.e_phentsize;
 	*held = 0;
 	for (i = 0; i < eh.e_phnum; i++) {
-		if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + (uint64_t)i * eh.e_phentsize)) !=
-		    sizeof(ph))
+		if (pread(fd, &ph, sizeof(ph),
+			  (off_t)(base + eh.e_phoff + (uint64_t)i * eh.e_phentsize)) != sizeof(ph))
 			return -EIO;
 		if (ph.p_offset + ph.p_filesz > *end)
 			*end = ph.p_offset + ph.p_filesz;
@@ -233,19 +233,247 @@ static int kj_elf_end(int fd, uint64_t *end, uint64_t *held)
 	return 0;
 }
 
+/*
+ * makedumpfile's kdump-compressed format (its diskdump_mod.h), as written
+ * by the makedumpfile of this architecture: a header block, a sub-header,
+ * two bitmaps (RAM, then dumped pages), one page descriptor per dumped
+ * page, then the page data.  Only the fields used here are named.
+ */
+struct kj_kdump_header {
+	char signature[8];		/* "KDUMP   " */
+	int header_version;
+	char utsname[6][65];
+	struct { long sec, usec; } timestamp;
+	unsigned int status;
+	int block_size;
+	int sub_hdr_size;		/* in blocks */
+	unsigned int bitmap_blocks;
+	unsigned int max_mapnr;
+};
+
+struct kj_kdump_sub {
+	unsigned long phys_base;
+	int dump_level;
+	int split;
+	unsigned long start_pfn, end_pfn;
+	int64_t offset_vmcoreinfo;
+	unsigned long size_vmcoreinfo;
+	int64_t offset_note;
+	unsigned long size_note;
+	int64_t offset_eraseinfo;
+	unsigned long size_eraseinfo;
+	unsigned long long start_pfn_64, end_pfn_64, max_mapnr_64;
+};
+
+struct kj_kdump_desc {
+	int64_t offset;
+	unsigned int size;
+	unsigned int flags;
+	unsigned long long page_flags;
+};
+
+/* The end of a kdump-compressed dump: the furthest page descriptor's data. */
+static int kj_kdump_end(int fd, uint64_t base, uint64_t *end, uint64_t *held)
+{
+	struct kj_kdump_header h;
+	struct kj_kdump_sub sub;
+	uint64_t bs, bitmap_bytes, descs, pos, i, n = 0;
+	unsigned char *bm = NULL;
+	struct kj_kdump_desc *d = NULL;
+	int ret = -EINVAL;
+
+	if (pread(fd, &h, sizeof(h), (off_t)base) != sizeof(h) ||
+	    memcmp(h.signature, "KDUMP   ", 8) || h.block_size < 512 || h.sub_hdr_size < 1 ||
+	    !h.bitmap_blocks || h.bitmap_blocks % 2)
+		return -EINVAL;
+	bs = (uint64_t)h.block_size;
+	if (pread(fd, &sub, sizeof(sub), (off_t)(base + bs)) != sizeof(sub))
+		return -EIO;
+	bitmap_bytes = (uint64_t)h.bitmap_blocks / 2 * bs;
+	bm = malloc(bitmap_bytes);
+	d = malloc(4096 * sizeof(*d));
+	if (!bm || !d) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	/* The second bitmap: one bit per dumped page, one descriptor each. */
+	pos = base + (1 + (uint64_t)h.sub_hdr_size) * bs + bitmap_bytes;
+	if (pread(fd, bm, bitmap_bytes, (off_t)pos) != (ssize_t)bitmap_bytes) {
+		ret = -EIO;
+		goto out;
+	}
+	for (i = 0; i < bitmap_bytes; i++)
+		n += (uint64_t)__builtin_popcount(bm[i]);
+	descs = base + (1 + (uint64_t)h.sub_hdr_size + h.bitmap_blocks) * bs;
+	*end = descs + n * sizeof(*d);
+	*held = 0;
+	for (i = 0; i < n; i += 4096) {
+		uint64_t k, cnt = n - i < 4096 ? n - i : 4096;
+
+		if (pread(fd, d, cnt * sizeof(*d), (off_t)(descs + i * sizeof(*d))) !=
+		    (ssize_t)(cnt * sizeof(*d))) {
+			ret = -EIO;
+			goto out;
+		}
+		for (k = 0; k < cnt; k++) {
+			if (d[k].offset < 0)
+				goto out;
+			if ((uint64_t)d[k].offset + d[k].size > *end)
+				*end = (uint64_t)d[k].offset + d[k].size;
+		}
+	}
+	*held = n * 4096;
+	if (sub.offset_eraseinfo > 0 &&
+	    (uint64_t)sub.offset_eraseinfo + sub.size_eraseinfo > *end)
+		*end = (uint64_t)sub.offset_eraseinfo + sub.size_eraseinfo;
+	ret = 0;
+out:
+	free(bm);
+	free(d);
+	return ret;
+}
+
 static void kj_help_dump(FILE *f)
 {
 	fprintf(f,
 "usage: %s dump [--kernel BZIMAGE] [--initrd FILE] [--append \"ARGS\"]\n"
-"                [--region SIZE] [--level N] FILE\n"
-"  Write a vmcore of this running kernel to FILE and carry on.  kjump jumps\n"
-"  into kernel B (default /boot/vmlinuz-$(uname -r) with\n"
-"  /var/lib/kjump/initrd.img-$(uname -r), the initramfs kjump's hook builds),\n"
-"  B's makedumpfile writes A's memory into FILE's blocks (ELF, dump level N,\n"
-"  default 17: zero and free pages left out; 31 also drops cache and user\n"
-"  pages) and jumps back.\n"
+"                [--region SIZE] [--level N] [--compress lzo|zlib|zstd]\n"
+"                [--format elf|kdump] [--plain] FILE | --device DEV\n"
+"  Write a vmcore of this running kernel to FILE (or the block device DEV)\n"
+"  and carry on.  kjump jumps into kernel B (default /boot/vmlinuz-$(uname -r)\n"
+"  with /var/lib/kjump/initrd.img-$(uname -r), the initramfs kjump's hook\n"
+"  builds), B's makedumpfile writes A's memory and B jumps back.\n"
+"  --level N    makedumpfile's dump level (default 17: zero and free pages\n"
+"               left out; 31 also drops page cache and user pages)\n"
+"  --format     elf (default; crash, drgn, gdb) or kdump (makedumpfile's\n"
+"               kdump-compressed format; crash and makedumpfile)\n"
+"  --compress   kdump format with pages compressed by makedumpfile (zstd\n"
+"               only if its makedumpfile was built with it)\n"
+"  --plain      B copies /proc/vmcore as it is (cp): nothing left out\n"
 "  FILE's filesystem needs room for the worst case, MemTotal + 16 MiB, while\n"
-"  the dump runs; FILE is then cut to the dump's size.\n", prog);
+"  the dump runs; FILE is then cut to the dump's size.  DEV must be unused\n"
+"  (not mounted) and at least that large; it is written from its start.\n",
+		prog);
+}
+
+/* Does the makedumpfile here (and in B: the same package) compress so? */
+static int kj_makedumpfile_has(const char *what)
+{
+	char cmd[64], line[128];
+	int found = 0;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "makedumpfile -v 2>/dev/null");
+	p = popen(cmd, "re");
+	if (!p)
+		return 0;
+	while (fgets(line, sizeof(line), p))
+		if (!strncmp(line, what, strlen(what)) && strstr(line, "enabled"))
+			found = 1;
+	pclose(p);
+	return found;
+}
+
+struct kj_dump_opts {
+	int level;
+	int kdump;		/* kdump-compressed, else ELF */
+	char compress;		/* makedumpfile's flag letter, or 0 */
+	int plain;		/* cp /proc/vmcore */
+	const char *device;
+};
+
+static int kj_dump_parse(struct kj_dump_opts *d, int c, const char *arg)
+{
+	switch (c) {
+	case 'l':
+		d->level = atoi(arg);
+		return d->level < 0 || d->level > 31 || !*arg ? -1 : 1;
+	case 'F':
+		if (!strcmp(arg, "elf") || !strcmp(arg, "kdump")) {
+			d->kdump = !strcmp(arg, "kdump");
+			return 1;
+		}
+		fprintf(stderr, "%s: --format is elf or kdump, not '%s'\n", prog, arg);
+		return -1;
+	case 'C':
+		d->kdump = 1;
+		if (!strcmp(arg, "lzo"))
+			d->compress = 'l';
+		else if (!strcmp(arg, "zlib"))
+			d->compress = 'c';
+		else if (!strcmp(arg, "zstd"))
+			d->compress = 'z';
+		else if (strcmp(arg, "none")) {
+			fprintf(stderr, "%s: --compress is lzo, zlib, zstd or none, not '%s'\n",
+				prog, arg);
+			return -1;
+		}
+		return 1;
+	case 'P':
+		d->plain = 1;
+		return 1;
+	case 'D':
+		d->device = arg;
+		return 1;
+	}
+	return 0;
+}
+
+/* The target: FILE made whole at the worst-case size, or DEV checked. */
+static int kj_dump_target(const struct kj_dump_opts *d, const char *file, uint64_t *size,
+			  struct kj_extent *ext, size_t *n, struct stat *st, char *bdev,
+			  size_t blen)
+{
+	uint64_t need = *size, devsize = 0;
+	int fd, ret;
+
+	if (d->device) {
+		/* O_EXCL on a block device: refused while it is mounted or held. */
+		fd = open(d->device, O_RDWR | O_EXCL | O_CLOEXEC);
+		if (fd < 0 || fstat(fd, st) || !S_ISBLK(st->st_mode) ||
+		    ioctl(fd, BLKGETSIZE64, &devsize)) {
+			fprintf(stderr, "%s: %s: %s: give an unused block device (not mounted, "
+				"not in use)\n", prog, d->device,
+				fd < 0 ? strerror(errno) : "not a block device");
+			if (fd >= 0)
+				close(fd);
+			return -1;
+		}
+		if (devsize < need) {
+			fprintf(stderr, "%s: %s holds %" PRIu64 " MiB; a dump of this machine may "
+				"need %" PRIu64 " MiB: use a larger device\n", prog, d->device,
+				devsize >> 20, need >> 20);
+			close(fd);
+			return -1;
+		}
+		*size = devsize & ~4095ULL;
+		snprintf(bdev, blen, "%s", d->device);
+		ext[0].logical = 0;
+		ext[0].physical = 0;
+		ext[0].length = *size;
+		*n = 1;
+		st->st_dev = st->st_rdev;
+		return fd;
+	}
+	fd = kj_create_target(file, need, "a dump of this machine", "dump elsewhere");
+	if (fd < 0)
+		return -1;
+	printf("dump: %s, up to %" PRIu64 " MiB\n", file, need >> 20);
+	ret = kj_fill(fd, need);
+	if (!ret)
+		ret = kj_extents(fd, need, ext, n, KJ_MAX_EXTENTS, 0);
+	if (!ret && fstat(fd, st))
+		ret = -errno;
+	if (!ret)
+		ret = kj_block_device(st->st_dev, bdev, blen);
+	if (ret) {
+		fprintf(stderr, "%s: cannot map %s's blocks for B (%s): use a plain local "
+			"filesystem (ext4, xfs) or --device\n", prog, file, strerror(-ret));
+		close(fd);
+		unlink(file);
+		return -1;
+	}
+	return fd;
 }
 
 int cmd_dump(int argc, char **argv)
@@ -254,12 +482,17 @@ int cmd_dump(int argc, char **argv)
 		KJ_HELPER_OPTIONS,
 		KJ_HELPER_REGION_OPTION,
 		{ "level", required_argument, NULL, 'l' },
+		{ "format", required_argument, NULL, 'F' },
+		{ "compress", required_argument, NULL, 'C' },
+		{ "plain", no_argument, NULL, 'P' },
+		{ "device", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	static struct kj_extent ext[KJ_MAX_EXTENTS];
-	char bdev[128], driver[256];
-	const char *file;
+	struct kj_dump_opts d = { .level = 17 };
+	char bdev[128], driver[256], dev_dev[160];
+	const char *file = NULL, *what;
 	struct kj_helper b;
 	uint64_t size, end = 0, held = 0, ram = 0;
 	struct kj_memmap sysram;
@@ -267,57 +500,61 @@ int cmd_dump(int argc, char **argv)
 	struct stat st;
 	size_t n = 0, i, cl = 0;
 	char *conf;
-	int c, fd, kfd = -1, ret, level = 17;
+	int c, fd, kfd = -1, ret;
 
 	kj_helper_init(&b);
-	while ((c = getopt_long(argc, argv, "k:i:a:R:l:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "k:i:a:R:l:F:C:PD:h", opts, NULL)) != -1) {
 		ret = kj_helper_option(&b, c, optarg);
+		if (!ret)
+			ret = kj_dump_parse(&d, c, optarg);
 		if (ret < 0)
 			return 2;
 		if (ret)
 			continue;
 		switch (c) {
-		case 'l': level = atoi(optarg); break;
 		case 'h': kj_help_dump(stdout); return 0;
 		default: kj_help_dump(stderr); return 2;
 		}
 	}
-	if (optind != argc - 1 || level < 0 || level > 31) {
+	if (optind != argc - !d.device || (d.plain && (d.kdump || d.level != 17))) {
+		if (d.plain && (d.kdump || d.level != 17))
+			fprintf(stderr, "%s: --plain copies /proc/vmcore as it is: no --level, "
+				"--format or --compress with it\n", prog);
 		kj_help_dump(stderr);
 		return 2;
 	}
-	file = argv[optind];
+	if (!d.device)
+		file = argv[optind];
+	if (d.compress == 'z' && !kj_makedumpfile_has("zstd")) {
+		fprintf(stderr, "%s: this makedumpfile is built without zstd (makedumpfile -v): "
+			"use --compress lzo or zlib\n", prog);
+		return 1;
+	}
+	if (d.compress == 'l' && !kj_makedumpfile_has("lzo")) {
+		fprintf(stderr, "%s: this makedumpfile is built without lzo (makedumpfile -v): "
+			"use --compress zlib\n", prog);
+		return 1;
+	}
 	if (kj_helper_ready(&b, "B"))
 		return 1;
 	kfd = kj_open();
 
-	/* The file: room for the worst case, every block allocated and written. */
+	/* The target: room for the worst case, every block allocated and written. */
 	size = ((kj_meminfo("MemTotal") + KJ_DUMP_SLACK + KJ_DUMP_TRAILER) + 4095) & ~4095ULL;
-	fd = kj_create_target(file, size, "a dump of this machine", "dump elsewhere");
+	fd = kj_dump_target(&d, file, &size, ext, &n, &st, bdev, sizeof(bdev));
 	if (fd < 0)
 		return 1;
-	printf("dump: %s, up to %" PRIu64 " MiB\n", file, size >> 20);
-	ret = kj_fill(fd, size);
-	if (!ret)
-		ret = kj_extents(fd, size, ext, &n, KJ_MAX_EXTENTS, 0);
-	if (!ret && fstat(fd, &st))
-		ret = -errno;
-	if (!ret)
-		ret = kj_block_device(st.st_dev, bdev, sizeof(bdev));
-	if (ret) {
-		fprintf(stderr, "%s: cannot map %s's blocks for B (%s): use a plain local "
-			"filesystem (ext4, xfs) or --device\n", prog, file, strerror(-ret));
-		unlink(file);
-		return 1;
-	}
+	what = d.device ? d.device : file;
 	kj_device_modules(st.st_dev, driver, sizeof(driver));
 
-	/* B's instructions: device, driver, and the linear table of FILE's blocks. */
-	conf = malloc(512 + n * 96);
+	/* B's instructions: device, driver, and the linear table of the blocks. */
+	conf = malloc(640 + n * 96);
 	if (!conf)
 		return 1;
+	snprintf(dev_dev, sizeof(dev_dev), "%s", d.plain ? "plain" : d.kdump ? "kdump" : "elf");
 	cl = (size_t)sprintf(conf, "device=%s\nmodules=%sdm_mod\nsize=%" PRIu64
-			     "\nlevel=%d\ntrailer=%" PRIu64 "\n", bdev, driver, size, level,
+			     "\nlevel=%d\nformat=%s\ncompress=%c\ntrailer=%" PRIu64 "\n", bdev,
+			     driver, size, d.level, dev_dev, d.compress ? d.compress : '-',
 			     (uint64_t)((size - KJ_DUMP_TRAILER) / 512));
 	for (i = 0; i < n; i++)
 		cl += (size_t)sprintf(conf + cl, "table %" PRIu64 " %" PRIu64 " linear %s %" PRIu64 "\n",
@@ -326,7 +563,8 @@ int cmd_dump(int argc, char **argv)
 	ret = kj_helper_load(kfd, &b, KJ_DUMP_CONF, conf, "kjump.dump", 1, 0);
 	free(conf);
 	if (ret) {
-		unlink(file);
+		if (file)
+			unlink(file);
 		return 1;
 	}
 	printf("  jumping to B (%s) to write the dump; A stops meanwhile\n", b.kernel);
@@ -337,13 +575,16 @@ int cmd_dump(int argc, char **argv)
 	ioctl(kfd, KJUMP_IOC_UNLOAD, KJUMP_UNLOAD_DISCARD);
 	if (ret) {
 		kj_jump_error("jump", errno);
-		unlink(file);
+		if (file)
+			unlink(file);
 		return 1;
 	}
 
-	/* B wrote under the page cache: drop A's cached zeros, then read. */
+	/* B wrote under the page cache: drop A's cached blocks, then read. */
 	fdatasync(fd);
 	posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+	if (d.device)
+		ioctl(fd, BLKFLSBUF, 0);
 	{
 		char report[4096] = "";
 		ssize_t r = pread(fd, report, sizeof(report) - 1, (off_t)(size - KJ_DUMP_TRAILER));
@@ -351,13 +592,16 @@ int cmd_dump(int argc, char **argv)
 		if (r > 0 && !strncmp(report, "KJUMP-DUMP", 10))
 			printf("%s", report + 11);
 	}
-	if (j.status != KJUMP_PEER_DUMPED || kj_elf_end(fd, &end, &held) || end > size) {
+	ret = j.status != KJUMP_PEER_DUMPED ? -EIO :
+	      d.kdump ? kj_kdump_end(fd, 0, &end, &held) : kj_elf_end(fd, 0, &end, &held);
+	if (ret || end > size - KJ_DUMP_TRAILER) {
 		fprintf(stderr, "%s: B did not write a dump (status %s); A carries on. B's "
 			"console has the details\n", prog, kj_peer_status_name(j.status));
-		unlink(file);
+		if (file)
+			unlink(file);
 		return 1;
 	}
-	if (ftruncate(fd, (off_t)end) || fsync(fd)) {
+	if (file && (ftruncate(fd, (off_t)end) || fsync(fd))) {
 		fprintf(stderr, "%s: cannot cut %s to its size: %s\n", prog, file, strerror(errno));
 		return 1;
 	}
@@ -365,9 +609,11 @@ int cmd_dump(int argc, char **argv)
 	if (!kj_read_system_ram(&sysram))
 		for (i = 0; i < sysram.n; i++)
 			ram += sysram.r[i].end - sysram.r[i].start + 1;
-	printf("dump: %s: %" PRIu64 " MiB written (%" PRIu64 " bytes); %" PRIu64 " pages "
-	       "dumped, %" PRIu64 " left out (zero and free at level %d); A stopped for %.0f ms\n",
-	       file, end >> 20, end, held / 4096, ram > held ? (ram - held) / 4096 : 0, level,
+	printf("dump: %s: %" PRIu64 " MiB written (%" PRIu64 " bytes, %s); %" PRIu64 " pages "
+	       "dumped, %" PRIu64 " left out (%s); A stopped for %.0f ms\n",
+	       what, end >> 20, end, dev_dev, held / 4096, ram > held ? (ram - held) / 4096 : 0,
+	       d.plain ? "none: a plain copy" : d.level == 17 ? "zero and free pages" :
+	       d.level == 31 ? "zero, free, cache and user pages" : "by the dump level",
 	       (double)(j.ns_total + j.ns_away + j.ns_swap_out + j.ns_swap_in) / 1e6);
 	return 0;
 }

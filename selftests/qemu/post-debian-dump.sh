@@ -3,12 +3,13 @@
 # pattern list out of the guest's root disk and check them with the host's
 # own tools, as a user would: Debian's makedumpfile --dump-dmesg must print
 # A's log with the marker, and each pattern page must be in the file at its
-# physical address.  Args: TAP ROOTDISK BUILD.  Prints TAP lines.
+# physical address; the same for the kdump-compressed dump and for the one
+# written to the raw disk (vdb).  Args: TAP ROOTDISK BUILD.  Prints TAP lines.
 tap=$1 disk=$2 build=$3
 marker=$(sed -n 's/^# marker: //p' "$tap" | head -n 1)
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-for f in live.vmcore pattern.list; do
+for f in live.vmcore pattern.list live.kdump; do
 	debugfs -R "dump /var/tmp/$f $out/$f" "$disk" >/dev/null 2>&1
 done
 if [ -s "$out/live.vmcore" ]; then
@@ -32,4 +33,21 @@ if [ -x "$build/tests/kj_vmcore" ] && [ -s "$out/pattern.list" ]; then
 	fi
 else
 	echo "not ok - host: no pattern list or no kj_vmcore to check it"
+fi
+if [ -s "$out/live.kdump" ] && file -b "$out/live.kdump" | grep -qi kdump &&
+   makedumpfile --dump-dmesg "$out/live.kdump" "$out/dmesg2.txt" >/dev/null 2>&1 &&
+   grep -q "$marker" "$out/dmesg2.txt"; then
+	echo "ok - host: the kdump-compressed dump ($(file -b "$out/live.kdump" | cut -c1-40)) gives A's log with the marker"
+else
+	echo "not ok - host: the kdump-compressed dump is missing or unreadable"
+fi
+# The raw disk: its first BYTES bytes, as A reported them.
+bytes=$(sed -n 's/.*dump: \/dev\/vdb: .* written (\([0-9]*\) bytes.*/\1/p' "$tap" | head -n 1)
+disk3=$(dirname "$disk")/disk3-debian-dump.img
+if [ -n "$bytes" ] && [ -f "$disk3" ] && head -c "$bytes" "$disk3" >"$out/dev.vmcore" &&
+   makedumpfile --dump-dmesg "$out/dev.vmcore" "$out/dmesg3.txt" >/dev/null 2>&1 &&
+   grep -q "$marker" "$out/dmesg3.txt"; then
+	echo "ok - host: the dump on the raw disk ($bytes bytes) gives A's log with the marker"
+else
+	echo "not ok - host: no readable dump at the start of the raw disk (A said ${bytes:-nothing})"
 fi
