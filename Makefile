@@ -31,9 +31,12 @@ module-clean:
 setup:
 	scripts/setup.sh
 
+# The module through DKMS, the tools and the initramfs-tools hook, then the
+# initramfs images (the system's, and the job initramfs the hook builds).
 dkms-install: kjumpctl
 	scripts/dkms.sh install $(KVER)
-	install -D -m 0755 userspace/kjumpctl $(DESTDIR)/usr/local/sbin/kjumpctl
+	$(MAKE) -C userspace install
+	update-initramfs -u -k $(KVER)
 	@echo "kjump installed for $(KVER): run 'modprobe kjump'"
 
 demo: setup
