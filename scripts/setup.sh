@@ -43,7 +43,7 @@ log "kernels: $K61 $K612 $K686"
 pkgs=(build-essential gcc-multilib libc6:i386 libc6-dev-i386 dkms kmod cpio
       xz-utils zstd busybox-static kexec-tools makedumpfile dmsetup e2fsprogs
       libzstd-dev libzstd-dev:i386 libxxhash-dev libxxhash-dev:i386
-      "linux-headers-$K61" "linux-headers-$K612" file bc)
+      debootstrap "linux-headers-$K61" "linux-headers-$K612" file bc)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
