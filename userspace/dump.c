@@ -567,6 +567,13 @@ int cmd_dump(int argc, char **argv)
 			unlink(file);
 		return 1;
 	}
+	{
+		struct kjump_status st;
+
+		if (!kj_status(kfd, &st))
+			printf("  B's region: 0x%llx-0x%llx\n", (unsigned long long)st.region.start,
+			       (unsigned long long)(st.region.start + st.region.size - 1));
+	}
 	printf("  jumping to B (%s) to write the dump; A stops meanwhile\n", b.kernel);
 	fflush(NULL);
 	memset(&j, 0, sizeof(j));
