@@ -337,7 +337,7 @@ static void kj_help_dump(FILE *f)
 {
 	fprintf(f,
 "usage: %s dump [--kernel BZIMAGE] [--initrd FILE] [--append \"ARGS\"]\n"
-"                [--region SIZE] [--level N] [--compress lzo|zlib|zstd]\n"
+"                [--region SIZE[@ADDR]] [--level N] [--compress lzo|zlib|zstd]\n"
 "                [--format elf|kdump] [--plain] FILE | --device DEV\n"
 "  Write a vmcore of this running kernel to FILE (or the block device DEV)\n"
 "  and carry on.  kjump jumps into kernel B (default /boot/vmlinuz-$(uname -r)\n"

@@ -23,6 +23,7 @@ void kj_helper_init(struct kj_helper *k)
 {
 	struct utsname un;
 
+	memset(k, 0, sizeof(*k));
 	uname(&un);
 	snprintf(k->kernel, sizeof(k->kernel), "/boot/vmlinuz-%s", un.release);
 	snprintf(k->initrd, sizeof(k->initrd), "/var/lib/kjump/initrd.img-%s", un.release);
@@ -45,10 +46,12 @@ int kj_helper_option(struct kj_helper *k, int c, const char *arg)
 		k->append = arg;
 		return 1;
 	case 'R':
-		if (kj_parse_region(arg, &k->region_size, &addr) || addr) {
-			fprintf(stderr, "%s: --region takes a SIZE here\n", prog);
+		if (kj_parse_region(arg, &k->region_size, &addr)) {
+			fprintf(stderr, "%s: --region takes SIZE[K|M|G][@ADDR], e.g. 192M or "
+				"192M@0x20000000\n", prog);
 			return -1;
 		}
+		k->region_addr = addr;
 		return 1;
 	}
 	return 0;
@@ -69,7 +72,7 @@ int kj_helper_load(int kfd, const struct kj_helper *k, const char *name, const c
 {
 	struct kj_boot_opts o = {
 		.kernel = k->kernel, .initrd = k->initrd, .region_size = k->region_size,
-		.region_addr = region_addr, .vmcore = vmcore, .drop_caches = k->drop_caches,
+		.region_addr = region_addr ? region_addr : k->region_addr, .vmcore = vmcore, .drop_caches = k->drop_caches,
 		.jump_now = k->jump_now, .vmcore_phys = k->vmcore_phys,
 	};
 	char tmp[PATH_MAX], *cmdline;

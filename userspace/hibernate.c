@@ -359,7 +359,7 @@ static void kjh_help_hibernate(FILE *f)
 {
 	fprintf(f,
 "usage: %s hibernate --image TARGET [--kernel BZIMAGE] [--initrd FILE]\n"
-"                    [--append \"ARGS\"] [--region SIZE] [--keep-cache]\n"
+"                    [--append \"ARGS\"] [--region SIZE[@ADDR]] [--keep-cache]\n"
 "  Save this kernel's memory to TARGET and power off; a later boot with\n"
 "  kjump.resume=DEV:OFFSET (printed here) resumes it.  TARGET is a block\n"
 "  device or partition, or a file on a local filesystem (ext4, xfs), which\n"

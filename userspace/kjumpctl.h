@@ -27,6 +27,7 @@ struct kj_helper {
 	char initrd[256];
 	const char *append;
 	uint64_t region_size;
+	uint64_t region_addr;		/* 0: the highest fit below 4 GiB */
 	int drop_caches;		/* see kj_drop_caches() */
 	int jump_now;			/* A jumps right after LOAD (hibernate) */
 	int vmcore_phys;		/* the vmcore shows RAM as it is (hibernate) */
