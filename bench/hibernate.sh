@@ -13,7 +13,7 @@
 # Both resumes include booting C; kjump's also boots D.  swsusp's image size
 # is where its data ends on the swap device; kjump's is the image's own.
 . "$(dirname "$0")/common.sh"
-KJ_DISK2=ext4:2G KJ_DISK3=raw:2G KJ_APPEND="kjpct=${KJ_PCT:-30}" KJ_TIMEOUT=900 \
+KJ_KEEP_DISKS=1 KJ_DISK2=ext4:2G KJ_DISK3=raw:2G KJ_APPEND="kjpct=${KJ_PCT:-30}" KJ_TIMEOUT=900 \
 	"$top/selftests/qemu/boot.sh" "$target" bench-hibernate >/tmp/kjump-bench-hib.$$ 2>&1
 rc=$?
 grep -aE '^    (ok|not ok|# bench|# hibernate|# resumed|#   A )' /tmp/kjump-bench-hib.$$ | sed 's/^    //'

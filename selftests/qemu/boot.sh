@@ -134,6 +134,9 @@ elif [ "$fail" -gt 0 ]; then
 	echo "# $target/$scenario: failures; console kept at $console"
 else
 	rm -f "$console.kept"
+	# A full run makes dozens of GiB of disks: drop those of a passed
+	# scenario (benchmarks that read them afterwards set KJ_KEEP_DISKS=1).
+	[ -n "${KJ_KEEP_DISKS:-}" ] || rm -f "$disk" "${disk2:-}" "${disk3:-}"
 fi
 echo "$target/$scenario${KJ_CPU:+@$KJ_CPU}: $pass passed, $fail failed, $skip skipped (${secs}s)"
 [ "$fail" -eq 0 ]
