@@ -363,7 +363,7 @@ static void kjh_help_hibernate(FILE *f)
 "  Save this kernel's memory to TARGET and power off; a later boot with\n"
 "  kjump.resume=DEV:OFFSET (printed here) resumes it.  TARGET is a block\n"
 "  device or partition, or a file on a local filesystem (ext4, xfs), which\n"
-"  is created at the worst-case size (memory in use + 64 MiB) and written\n"
+"  is created at the worst-case size (RAM in use + the region + 64 MiB), written\n"
 "  raw by B through its block map.  No swap is needed.  kjump jumps into B\n"
 "  (default /boot/vmlinuz-$(uname -r) with /var/lib/kjump/initrd.img-$(uname -r));\n"
 "  B saves the pages A uses, zstd-compressed, and powers off.\n"
@@ -386,6 +386,7 @@ int cmd_hibernate(int argc, char **argv)
 	char bdev[128], driver[256];
 	const char *image = NULL;
 	struct kj_helper b;
+	struct kj_memmap sysram;
 	uint64_t size, used, t0;
 	struct kjump_jump j;
 	struct timespec ts;
@@ -426,7 +427,21 @@ int cmd_hibernate(int argc, char **argv)
 	b.vmcore_phys = 1;
 
 	/* Worst case: every page in use now, uncompressible, plus framing. */
-	used = kj_meminfo("MemTotal") - kj_meminfo("MemFree");
+	/*
+	 * The save map is System RAM less free pages and the region: that
+	 * counts what MemTotal leaves out (reserved at boot), and the shadow
+	 * pages LOAD is about to take from free memory (up to the region).
+	 */
+	used = kj_meminfo("MemTotal");
+	if (!kj_read_system_ram(&sysram)) {
+		uint64_t total = 0;
+
+		for (i = 0; i < sysram.n; i++)
+			total += sysram.r[i].end - sysram.r[i].start + 1;
+		if (total > used)
+			used = total;
+	}
+	used = used - kj_meminfo("MemFree") + b.region_size;
 	size = kjh_align(used + used / 128 + KJH_SLACK, KJH_PAGE);
 
 	is_dev = !stat(image, &st) && S_ISBLK(st.st_mode);
