@@ -178,6 +178,34 @@ static void scan_range(int fd, const Elf64_Phdr *ph, int nph, uint64_t lo,
 	}
 }
 
+/* "0xSTART-0xEND" into [lo, hi]. */
+static int parse_range(const char *range, uint64_t *lo, uint64_t *hi)
+{
+	if (sscanf(range, "%" SCNx64 "-%" SCNx64, lo, hi) == 2)
+		return 0;
+	fprintf(stderr, "kj_vmcore: bad range %s (want 0xSTART-0xEND)\n", range);
+	return -1;
+}
+
+/* CORE's ELF64 header and program headers (calloc'd), or NULL. */
+static Elf64_Phdr *read_phdrs(int fd, const char *core, Elf64_Ehdr *eh)
+{
+	Elf64_Phdr *ph;
+
+	if (fd < 0 || pread(fd, eh, sizeof(*eh), 0) != sizeof(*eh) ||
+	    memcmp(eh->e_ident, ELFMAG, SELFMAG) || eh->e_ident[EI_CLASS] != ELFCLASS64) {
+		fprintf(stderr, "kj_vmcore: %s is not an ELF64 core\n", core);
+		return NULL;
+	}
+	ph = calloc(eh->e_phnum, sizeof(*ph));
+	if (ph && pread(fd, ph, eh->e_phnum * sizeof(*ph), (off_t)eh->e_phoff) !=
+	    (ssize_t)(eh->e_phnum * sizeof(*ph))) {
+		free(ph);
+		return NULL;
+	}
+	return ph;
+}
+
 static int check(const char *list, const char *core, const char *range)
 {
 	int fd = open(core, O_RDONLY);
@@ -189,18 +217,14 @@ static int check(const char *list, const char *core, const char *range)
 	uint64_t phys, idx;
 	static uint64_t page[PAGE / 8], want[PAGE / 8];
 
-	if (range && sscanf(range, "%" SCNx64 "-%" SCNx64, &lo, &hi) != 2) {
-		fprintf(stderr, "kj_vmcore: bad range %s (want 0xSTART-0xEND)\n", range);
+	if (range && parse_range(range, &lo, &hi))
+		return 1;
+	if (!f) {
+		fprintf(stderr, "kj_vmcore: cannot read %s\n", list);
 		return 1;
 	}
-	if (fd < 0 || !f || pread(fd, &eh, sizeof(eh), 0) != sizeof(eh) ||
-	    memcmp(eh.e_ident, ELFMAG, SELFMAG) || eh.e_ident[EI_CLASS] != ELFCLASS64) {
-		fprintf(stderr, "kj_vmcore: %s is not an ELF64 core\n", core);
-		return 1;
-	}
-	ph = calloc(eh.e_phnum, sizeof(*ph));
-	if (!ph || pread(fd, ph, eh.e_phnum * sizeof(*ph), (off_t)eh.e_phoff) !=
-	    (ssize_t)(eh.e_phnum * sizeof(*ph)))
+	ph = read_phdrs(fd, core, &eh);
+	if (!ph)
 		return 1;
 	while (fscanf(f, "%" SCNx64 " %" SCNu64, &phys, &idx) == 2) {
 		int i, found = 0;
@@ -240,18 +264,10 @@ static int count_pipes(const char *core, const char *range)
 	Elf64_Ehdr eh;
 	Elf64_Phdr *ph;
 
-	if (sscanf(range, "%" SCNx64 "-%" SCNx64, &lo, &hi) != 2) {
-		fprintf(stderr, "kj_vmcore: bad range %s (want 0xSTART-0xEND)\n", range);
+	if (parse_range(range, &lo, &hi))
 		return 1;
-	}
-	if (fd < 0 || pread(fd, &eh, sizeof(eh), 0) != sizeof(eh) ||
-	    memcmp(eh.e_ident, ELFMAG, SELFMAG) || eh.e_ident[EI_CLASS] != ELFCLASS64) {
-		fprintf(stderr, "kj_vmcore: %s is not an ELF64 core\n", core);
-		return 1;
-	}
-	ph = calloc(eh.e_phnum, sizeof(*ph));
-	if (!ph || pread(fd, ph, eh.e_phnum * sizeof(*ph), (off_t)eh.e_phoff) !=
-	    (ssize_t)(eh.e_phnum * sizeof(*ph)))
+	ph = read_phdrs(fd, core, &eh);
+	if (!ph)
 		return 1;
 	scan_range(fd, ph, eh.e_phnum, lo, hi, &pipe, &pipebad);
 	printf("%lu %lu\n", pipe, pipebad);
