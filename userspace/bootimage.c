@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <asm/bootparam.h>
@@ -28,39 +29,42 @@ static int kj_err(char *err, size_t len, int ret, const char *fmt, ...)
 	return ret;
 }
 
-static int kj_slurp(const char *path, void **buf, size_t *len)
+/*
+ * B's files, mapped rather than read: LOAD copies them straight from the
+ * page cache into the region, and clean cache is memory A can reclaim,
+ * where a copy in kjumpctl's heap is not (a hibernating A has little).
+ */
+static int kj_slurp(const char *path, void **buf, size_t *len, int *fdp)
 {
 	struct stat st;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	size_t done = 0;
+	void *p;
 
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !st.st_size) {
 		close(fd);
 		return -EINVAL;
 	}
-	*buf = malloc(st.st_size ? (size_t)st.st_size : 1);
-	if (!*buf) {
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (p == MAP_FAILED) {
 		close(fd);
-		return -ENOMEM;
+		return -errno;
 	}
-	while (done < (size_t)st.st_size) {
-		ssize_t n = read(fd, (char *)*buf + done, (size_t)st.st_size - done);
+	*buf = p;
+	*len = (size_t)st.st_size;
+	*fdp = fd;
+	return 0;
+}
 
-		if (n <= 0) {
-			free(*buf);
-			*buf = NULL;
-			close(fd);
-			return n < 0 ? -errno : -EIO;
-		}
-		done += (size_t)n;
-	}
-	/* B's files are read once: their cached pages would only crowd A. */
+/* B's files are read once: their cached pages would only crowd A. */
+static void kj_unmap(void *buf, size_t len, int fd)
+{
+	if (!buf)
+		return;
+	munmap(buf, len);
 	posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
 	close(fd);
-	*len = done;
-	return 0;
 }
 
 /*
@@ -291,7 +295,8 @@ static int kj_raw_build(const struct kj_boot_opts *o, struct kj_boot_image *b,
 	size_t len;
 	int ret;
 
-	ret = kj_slurp(o->raw, &b->kernel_buf, &len);
+	ret = kj_slurp(o->raw, &b->kernel_buf, &len, &b->kernel_fd);
+	b->kernel_map = len;
 	if (ret)
 		return kj_err(err, errlen, ret, "cannot read payload %s: %s",
 			      o->raw, strerror(-ret));
@@ -342,7 +347,8 @@ int kj_boot_build(const struct kj_boot_opts *o, struct kj_boot_image *b,
 				      strerror(-ret));
 		return kj_raw_build(o, b, &ram, err, errlen);
 	}
-	ret = kj_slurp(o->kernel, &b->kernel_buf, &klen);
+	ret = kj_slurp(o->kernel, &b->kernel_buf, &klen, &b->kernel_fd);
+	b->kernel_map = klen;
 	if (ret)
 		return kj_err(err, errlen, ret, "cannot read kernel %s: %s",
 			      o->kernel, strerror(-ret));
@@ -371,7 +377,8 @@ int kj_boot_build(const struct kj_boot_opts *o, struct kj_boot_image *b,
 	align = hdr->kernel_alignment > (2u << 20) ? hdr->kernel_alignment : (2u << 20);
 
 	if (o->initrd) {
-		ret = kj_slurp(o->initrd, &b->initrd_buf, &ilen);
+		ret = kj_slurp(o->initrd, &b->initrd_buf, &ilen, &b->initrd_fd);
+		b->initrd_map = ilen;
 		if (ret)
 			return kj_err(err, errlen, ret, "cannot read initrd %s: %s",
 				      o->initrd, strerror(-ret));
@@ -528,8 +535,8 @@ int kj_boot_build(const struct kj_boot_opts *o, struct kj_boot_image *b,
 
 void kj_boot_free(struct kj_boot_image *b)
 {
-	free(b->kernel_buf);
-	free(b->initrd_buf);
+	kj_unmap(b->kernel_buf, b->kernel_map, b->kernel_fd);
+	kj_unmap(b->initrd_buf, b->initrd_map, b->initrd_fd);
 	free(b->bp_buf);
 	free(b->setup_buf);
 	free(b->cmdline);

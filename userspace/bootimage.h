@@ -42,8 +42,10 @@ struct kj_boot_image {
 	uint64_t elfcorehdr_addr, elfcorehdr_size;	/* with vmcore */
 	int elfcorehdr_seg;				/* its segment, or -1 */
 	char *cmdline;
-	/* Owned buffers, freed by kj_boot_free. */
+	/* Owned buffers, freed by kj_boot_free; the files are mapped. */
 	void *kernel_buf, *initrd_buf, *bp_buf, *setup_buf;
+	size_t kernel_map, initrd_map;
+	int kernel_fd, initrd_fd;			/* open while mapped */
 };
 
 /* Minimum room B needs past its image to boot and run. */

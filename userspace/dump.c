@@ -66,7 +66,7 @@ static int kj_fill(int fd, uint64_t size)
 }
 
 int kj_extents(int fd, uint64_t size, struct kj_extent *ext, size_t *n, size_t cap,
-	       int unwritten_ok)
+	       int unwritten_ok, int *written)
 {
 	size_t i;
 	struct fiemap *fm = calloc(1, sizeof(*fm) + cap * sizeof(struct fiemap_extent));
@@ -95,6 +95,8 @@ int kj_extents(int fd, uint64_t size, struct kj_extent *ext, size_t *n, size_t c
 			free(fm);
 			return -EXDEV;
 		}
+		if (written && !(e->fe_flags & FIEMAP_EXTENT_UNWRITTEN))
+			*written = 1;
 		ext[i].logical = e->fe_logical;
 		ext[i].physical = e->fe_physical;
 		ext[i].length = e->fe_length;
@@ -461,7 +463,7 @@ static int kj_dump_target(const struct kj_dump_opts *d, const char *file, uint64
 	printf("dump: %s, up to %" PRIu64 " MiB\n", file, need >> 20);
 	ret = kj_fill(fd, need);
 	if (!ret)
-		ret = kj_extents(fd, need, ext, n, KJ_MAX_EXTENTS, 0);
+		ret = kj_extents(fd, need, ext, n, KJ_MAX_EXTENTS, 0, NULL);
 	if (!ret && fstat(fd, st))
 		ret = -errno;
 	if (!ret)

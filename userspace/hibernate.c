@@ -31,6 +31,7 @@
 #include <sys/ioctl.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -372,6 +373,70 @@ static void kjh_help_hibernate(FILE *f)
 "  the memory, and the image is smaller.\n", prog, KJH_DEFAULT_REGION >> 20);
 }
 
+/*
+ * The image file.  A new one is created; an existing one is reused in
+ * place, like a swap file, so its first block -- and kjump.resume= -- stays
+ * the same from one hibernation to the next.  Only a file whose every
+ * block is allocated and unwritten (as kjumpctl leaves it: B and D use the
+ * blocks raw) is reused: anything written through the filesystem is
+ * someone's data and is refused, never truncated.  It grows if this
+ * machine now needs more; *size becomes what is mapped.
+ */
+static int kjh_image_file(const char *image, uint64_t *size, int *made)
+{
+	struct kj_extent ext[KJH_MAX_EXTENTS];
+	struct statvfs sv;
+	struct stat st;
+	size_t n;
+	int fd, ret, written = 0;
+
+	if (lstat(image, &st) && errno == ENOENT) {
+		*made = 1;
+		return kj_create_target(image, *size, "this machine's image",
+					"use another target");
+	}
+	fd = open(image, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st)) {
+		fprintf(stderr, "%s: cannot open %s: %s\n", prog, image, strerror(errno));
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		fprintf(stderr, "%s: %s is neither a regular file nor a block device\n", prog,
+			image);
+		goto fail;
+	}
+	if (st.st_size) {
+		ret = kj_extents(fd, (uint64_t)st.st_size, ext, &n, KJH_MAX_EXTENTS, 1,
+				 &written);
+		if (!ret && written)
+			ret = -EEXIST;
+		if (ret) {
+			fprintf(stderr, "%s: %s exists and is not a kjump image file (%s): "
+				"kjumpctl reuses only its own (blocks allocated, never written "
+				"through the filesystem); remove it or choose another path\n",
+				prog, image, ret == -EEXIST ? "it holds data" : strerror(-ret));
+			goto fail;
+		}
+	}
+	if ((uint64_t)st.st_size >= *size) {
+		*size = (uint64_t)st.st_size;
+		return fd;
+	}
+	if (fstatvfs(fd, &sv) ||
+	    (uint64_t)sv.f_bavail * sv.f_frsize < *size - (uint64_t)st.st_size) {
+		fprintf(stderr, "%s: %s holds %" PRIu64 " MiB and its filesystem cannot grow it "
+			"to the %" PRIu64 " MiB this machine's image may need: free space or "
+			"use another target\n", prog, image, (uint64_t)st.st_size >> 20,
+			*size >> 20);
+		goto fail;
+	}
+	return fd;
+fail:
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
 int cmd_hibernate(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -393,7 +458,7 @@ int cmd_hibernate(int argc, char **argv)
 	struct stat st;
 	size_t n = 0, i, cl;
 	char *conf;
-	int c, fd, kfd, ret, is_dev, keep_cache = 0;
+	int c, fd, kfd, ret, is_dev, made = 0, keep_cache = 0;
 
 	kj_helper_init(&b);
 	b.region_size = KJH_DEFAULT_REGION;
@@ -464,7 +529,7 @@ int cmd_hibernate(int argc, char **argv)
 		n = 1;
 		st.st_dev = st.st_rdev;
 	} else {
-		fd = kj_create_target(image, size, "this machine's image", "use another target");
+		fd = kjh_image_file(image, &size, &made);
 		if (fd < 0)
 			return 1;
 		/* Allocated, not written: B writes the blocks raw, D reads them raw. */
@@ -472,7 +537,7 @@ int cmd_hibernate(int argc, char **argv)
 		if (!ret && fsync(fd))
 			ret = -errno;
 		if (!ret)
-			ret = kj_extents(fd, size, ext, &n, KJH_MAX_EXTENTS, 1);
+			ret = kj_extents(fd, size, ext, &n, KJH_MAX_EXTENTS, 1, NULL);
 		if (!ret && fstat(fd, &st))
 			ret = -errno;
 		if (!ret)
@@ -482,7 +547,8 @@ int cmd_hibernate(int argc, char **argv)
 				"filesystem (ext4, xfs), a less fragmented file (at most %d "
 				"extents), or a device\n", prog, image, strerror(-ret),
 				KJH_MAX_EXTENTS);
-			unlink(image);
+			if (made)
+				unlink(image);
 			return 1;
 		}
 	}
@@ -499,7 +565,7 @@ int cmd_hibernate(int argc, char **argv)
 	ret = kj_helper_load(kfd, &b, KJH_CONF, conf, "kjump.hibernate", 1, 0);
 	free(conf);
 	if (ret) {
-		if (!is_dev)
+		if (made)
 			unlink(image);
 		return 1;
 	}
@@ -518,7 +584,7 @@ int cmd_hibernate(int argc, char **argv)
 	if (ret) {
 		kj_jump_error("jump", errno);
 		ioctl(kfd, KJUMP_IOC_UNLOAD, KJUMP_UNLOAD_DISCARD);
-		if (!is_dev)
+		if (made)
 			unlink(image);
 		return 1;
 	}
@@ -527,7 +593,7 @@ int cmd_hibernate(int argc, char **argv)
 		ioctl(kfd, KJUMP_IOC_UNLOAD, KJUMP_UNLOAD_DISCARD);
 		fprintf(stderr, "%s: B did not save an image (status %s); A carries on. B's "
 			"console has the details\n", prog, kj_peer_status_name(j.status));
-		if (!is_dev)
+		if (made)
 			unlink(image);
 		return 1;
 	}

@@ -63,8 +63,9 @@ struct kj_extent {
 	uint64_t logical, physical, length;
 };
 
+/* FILE's extents; *written (if given) set when one was written through the fs. */
 int kj_extents(int fd, uint64_t size, struct kj_extent *ext, size_t *n, size_t cap,
-	       int unwritten_ok);
+	       int unwritten_ok, int *written);
 int kj_block_device(dev_t dev, char *path, size_t len);
 void kj_device_modules(dev_t dev, char *mods, size_t len);
 int kj_b_initrd(const char *base, const char *out_path, const char *name,
