@@ -13,20 +13,30 @@
 # Both resumes include booting C; kjump's also boots D.  swsusp's image size
 # is where its data ends on the swap device; kjump's is the image's own.
 . "$(dirname "$0")/common.sh"
-KJ_KEEP_DISKS=1 KJ_DISK2=ext4:2G KJ_DISK3=raw:2G KJ_APPEND="kjpct=${KJ_PCT:-30}" KJ_TIMEOUT=900 \
-	"$top/selftests/qemu/boot.sh" "$target" bench-hibernate >/tmp/kjump-bench-hib.$$ 2>&1
+# The real Debian guest by default (A with systemd, its own root disk, kjump
+# from DKMS and every default); KJ_BENCH_GUEST=bare for the small test
+# initramfs guest, B with a small initramfs.
+if [ "${KJ_BENCH_GUEST:-debian}" = bare ]; then
+	scen=bench-hibernate
+	KJ_KEEP_DISKS=1 KJ_DISK2=ext4:2G KJ_DISK3=raw:2G KJ_APPEND="kjpct=${KJ_PCT:-30}" KJ_TIMEOUT=900 \
+		"$top/selftests/qemu/boot.sh" "$target" $scen >/tmp/kjump-bench-hib.$$ 2>&1
+else
+	scen=debian-bench-hibernate
+	KJ_KEEP_DISKS=1 KJ_DISK3=raw:2G KJ_APPEND="kjpct=${KJ_PCT:-30}" KJ_TIMEOUT=900 \
+		"$top/selftests/qemu/boot.sh" "$target" $scen >/tmp/kjump-bench-hib.$$ 2>&1
+fi
 rc=$?
 grep -aE '^    (ok|not ok|# bench|# hibernate|# resumed|#   A )' /tmp/kjump-bench-hib.$$ | sed 's/^    //'
 tail -n 1 /tmp/kjump-bench-hib.$$
 # A's own part of kjump's jump out (freeze, devices, CPUs), which B's clock misses.
 a_out=$(sed -n 's/.*A stopped for \([0-9.]*\) ms before the jump.*/\1/p' /tmp/kjump-bench-hib.$$ | head -n 1)
 rm -f /tmp/kjump-bench-hib.$$
-console=$top/build/logs/$target-bench-hibernate.console
-swap=$top/build/$target/disk3-bench-hibernate.img
+console=$top/build/logs/$target-$scen.console
+swap=$top/build/$target/disk3-$scen.img
 [ $rc -eq 0 ] && [ -f "$console" ] || { echo "bench: the guest run failed; see $console"; exit 1; }
 # Where swsusp's data ends on the swap device: the last non-zero 1 MiB.
 swsusp_mib=$(od -An -v -t u1 -w1048576 "$swap" 2>/dev/null | awk '{ for (i = 1; i <= NF; i++) if ($i != 0) { last = NR; break } } END { print last + 0 }')
-tr -d '\r' <"$console" | awk -v swmib="$swsusp_mib" -v target="$target" -v kj_stop="${a_out:-0}" '
+tr -d '\r' <"$console" | awk -v swmib="$swsusp_mib" -v target="$target" -v guest="${KJ_BENCH_GUEST:-debian}" -v kj_stop="${a_out:-0}" '
 	function ts(line) { return substr(line, 2, index(line, "]") - 2) + 0 }
 	/^==== kjump-boot / { boot = $3 }
 	/Linux version/ { kernels[boot]++ }
@@ -36,16 +46,24 @@ tr -d '\r' <"$console" | awk -v swmib="$swsusp_mib" -v target="$target" -v kj_st
 	boot == 2 && /reboot: Power down/ { kj_off = ts($0) }
 	boot == 2 && /kjump: image saved:/ { kj_mib = $0; sub(/.* in /, "", kj_mib); sub(/ MiB.*/, "", kj_mib) }
 	boot == 3 && /kjump: resume: jumping into D/ { kj_c = ts($0) }
-	boot == 3 && /kjump: A restored/ { kj_d = $0; sub(/.*at D uptime /, "", kj_d); kj_d += 0 }
+	boot == 3 && /kjump: A restored/ { kj_d = $0; sub(/.*at D uptime /, "", kj_d); kj_d += 0; d_line = $0 }
+	boot == 2 && /kjump: image saved:/ { b_line = $0 }
+	# The job kernels (the second kernel of boots 2 and 3) reach their init.
+	/Run \/init as init process/ && kernels[boot] == 2 { init[boot] = ts($0) }
 	END {
 		sw_save = sw_off - sw_entry; kj_save = kj_off + kj_stop / 1000; kj_res = kj_c + kj_d
 		if (!sw_entry || !sw_off || !sw_read || !kj_off || !kj_c || !kj_d) {
 			printf("bench: figures missing (swsusp %s/%s/%s, kjump %s/%s/%s)\n", sw_entry, sw_off, sw_read, kj_off, kj_c, kj_d)
 			exit 1
 		}
-		printf("\n%s, hibernation of A with the same workload:\n", target)
+		printf("\n%s (%s guest), hibernation of A with the same workload:\n", target, guest)
 		printf("  image   swsusp %5d MiB   kjump %5d MiB   kjump/swsusp %.2f (target <= 1)\n", swmib, kj_mib, kj_mib / swmib)
 		printf("  save    swsusp %5.1f s     kjump %5.1f s     kjump/swsusp %.2f\n", sw_save, kj_save, kj_save / sw_save)
 		printf("  resume  swsusp %5.1f s     kjump %5.1f s     kjump/swsusp %.2f\n", sw_read, kj_res, kj_res / sw_read)
 		printf("  save + resume: kjump/swsusp %.2f (target <= 0.8)\n", (kj_save + kj_res) / (sw_save + sw_read))
+		printf("where kjump'"'"'s time goes (kernel clocks; a job kernel'"'"'s own decompression before its clock starts is not counted):\n")
+		printf("  save    A stopping %.1f s, B booting to its init %.1f s, B saving and powering off %.1f s\n", kj_stop / 1000, init[2], kj_off - init[2])
+		printf("  resume  C booting to the jump into D %.1f s, D booting to its init %.1f s, D restoring %.1f s\n", kj_c, init[3], kj_d - init[3])
+		sub(/^.*kjump: /, "", b_line); sub(/^.*kjump: /, "", d_line)
+		printf("  B: %s\n  D: %s\n", b_line, d_line)
 	}'

@@ -19,6 +19,31 @@
 #include <unistd.h>
 #include "kjumpctl.h"
 
+/*
+ * The job kernel's command line: this kernel's consoles (so B's progress
+ * shows where A's log does: a serial line, or the screen by default) and
+ * panic=-1 (a job kernel that panics powers nothing on; it returns).
+ */
+static const char *kj_job_cmdline(void)
+{
+	static char line[512];
+	char cmd[4096], *tok, *save;
+	size_t used = 0;
+	FILE *f = fopen("/proc/cmdline", "re");
+
+	*cmd = 0;
+	if (f) {
+		if (!fgets(cmd, sizeof(cmd), f))
+			*cmd = 0;
+		fclose(f);
+	}
+	for (tok = strtok_r(cmd, " \t\n", &save); tok; tok = strtok_r(NULL, " \t\n", &save))
+		if (!strncmp(tok, "console=", 8) && used + strlen(tok) + 12 < sizeof(line))
+			used += (size_t)sprintf(line + used, "%s ", tok);
+	snprintf(line + used, sizeof(line) - used, "panic=-1");
+	return line;
+}
+
 void kj_helper_init(struct kj_helper *k)
 {
 	struct utsname un;
@@ -27,7 +52,7 @@ void kj_helper_init(struct kj_helper *k)
 	uname(&un);
 	snprintf(k->kernel, sizeof(k->kernel), "/boot/vmlinuz-%s", un.release);
 	snprintf(k->initrd, sizeof(k->initrd), "/var/lib/kjump/initrd.img-%s", un.release);
-	k->append = "console=ttyS0,115200 panic=-1";
+	k->append = kj_job_cmdline();
 	k->region_size = KJ_DEFAULT_REGION;
 }
 

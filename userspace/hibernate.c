@@ -29,6 +29,7 @@
 #include <string.h>
 #include <time.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -156,6 +157,19 @@ static void kjh_progress(const char *what, uint64_t done, uint64_t total, int *l
 			fputc('\n', stderr);
 		*last = pct;
 	}
+}
+
+/* Where B's and D's time goes, for the last line of each (and bench/). */
+static struct {
+	double read, zstd, write, verify;
+} kjh_t;
+
+static double kjh_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static void kjh_machine(char *buf, size_t len)
@@ -365,7 +379,9 @@ static void kjh_help_hibernate(FILE *f)
 "  kjump.resume=DEV:OFFSET (printed here) resumes it.  TARGET is a block\n"
 "  device or partition, or a file on a local filesystem (ext4, xfs), which\n"
 "  is created at the worst-case size (RAM in use + the region + 64 MiB), written\n"
-"  raw by B through its block map.  No swap is needed.  kjump jumps into B\n"
+"  raw by B through its block map; kjumpctl's own image file is reused in\n"
+"  place (kjump.resume= stays the same), any other file is refused.  No\n"
+"  swap is needed.  kjump jumps into B\n"
 "  (default /boot/vmlinuz-$(uname -r) with /var/lib/kjump/initrd.img-$(uname -r));\n"
 "  B saves the pages A uses, zstd-compressed, and powers off.\n"
 "  Like the kernel's own hibernation, A first syncs and drops its clean\n"
@@ -626,11 +642,52 @@ int cmd_hibernate(int argc, char **argv)
 
 /* ---- B: save-image ---- */
 
+/*
+ * A's memory through /proc/vmcore, read through a mapped window: read()
+ * maps and unmaps every page of A on its own (a TLB flush each), mmap
+ * maps a window at once.  pread() if the kernel refuses the mapping.
+ */
+#define KJH_WINDOW		(32UL << 20)
+
 struct kjh_vmcore {
-	int fd;
+	int fd, nommap;
 	Elf64_Phdr *ph;
 	unsigned int n;
+	char *win;
+	uint64_t woff, wlen;
 };
+
+static int kjh_vm_pread(struct kjh_vmcore *v, const Elf64_Phdr *ph, void *buf, uint64_t off,
+			size_t len)
+{
+	uint64_t end = (ph->p_offset + ph->p_filesz + KJH_PAGE - 1) & ~(uint64_t)(KJH_PAGE - 1);
+	uint64_t start;
+
+	while (!v->nommap && (off < v->woff || off + len > v->woff + v->wlen)) {
+		if (v->win)
+			munmap(v->win, v->wlen);
+		v->win = NULL;
+		start = off & ~(uint64_t)(KJH_WINDOW - 1);
+		if (start < (ph->p_offset & ~(uint64_t)(KJH_PAGE - 1)))
+			start = ph->p_offset & ~(uint64_t)(KJH_PAGE - 1);
+		if (off + len > start + KJH_WINDOW)
+			start = off & ~(uint64_t)(KJH_PAGE - 1);
+		v->woff = start;
+		v->wlen = end - start < KJH_WINDOW ? end - start : KJH_WINDOW;
+		if (off + len > v->woff + v->wlen)
+			break;		/* larger than a window: read */
+		v->win = mmap(NULL, v->wlen, PROT_READ, MAP_PRIVATE, v->fd, (off_t)v->woff);
+		if (v->win == MAP_FAILED) {
+			v->win = NULL;
+			v->nommap = 1;
+		}
+	}
+	if (v->win && off >= v->woff && off + len <= v->woff + v->wlen) {
+		memcpy(buf, v->win + (off - v->woff), len);
+		return 0;
+	}
+	return pread(v->fd, buf, len, (off_t)off) == (ssize_t)len ? 0 : -EIO;
+}
 
 static int kjh_vmcore_open(struct kjh_vmcore *v)
 {
@@ -649,7 +706,7 @@ static int kjh_vmcore_open(struct kjh_vmcore *v)
 }
 
 /* A's physical bytes [paddr, paddr + len), across PT_LOADs; -ENXIO for a hole. */
-static int kjh_vm_read(const struct kjh_vmcore *v, uint64_t paddr, void *buf, size_t len)
+static int kjh_vm_read(struct kjh_vmcore *v, uint64_t paddr, void *buf, size_t len)
 {
 	char *p = buf;
 
@@ -666,8 +723,7 @@ static int kjh_vm_read(const struct kjh_vmcore *v, uint64_t paddr, void *buf, si
 			n = ph->p_paddr + ph->p_filesz - paddr;
 			if (n > len)
 				n = len;
-			if (pread(v->fd, p, n, (off_t)(ph->p_offset + paddr - ph->p_paddr)) !=
-			    (ssize_t)n)
+			if (kjh_vm_pread(v, ph, p, ph->p_offset + paddr - ph->p_paddr, n))
 				return -EIO;
 			p += n;
 			paddr += n;
@@ -692,7 +748,7 @@ static int kjh_vm_has(const struct kjh_vmcore *v, uint64_t paddr)
 }
 
 /* The save map A's module left: bits -> ranges of pfns to save. */
-static int kjh_ranges(const struct kjh_vmcore *v, const struct kjump_jump_buf *jb,
+static int kjh_ranges(struct kjh_vmcore *v, const struct kjump_jump_buf *jb,
 		      struct kjh_range **out, uint64_t *nr, uint64_t *pages)
 {
 	uint64_t *index = malloc(KJH_PAGE), cap = 1024, pfn;
@@ -796,7 +852,7 @@ static int kjh_save_failed(int kfd, const char *why)
 	return 1;
 }
 
-static int kjh_write_chunks(struct kjh_io *io, const struct kjh_vmcore *v,
+static int kjh_write_chunks(struct kjh_io *io, struct kjh_vmcore *v,
 			    struct kjh_header *h, const struct kjh_range *r)
 {
 	size_t inlen = KJH_CHUNK_PAGES * KJH_PAGE;
@@ -805,6 +861,7 @@ static int kjh_write_chunks(struct kjh_io *io, const struct kjh_vmcore *v,
 	ZSTD_CCtx *cctx = ZSTD_createCCtx();
 	uint64_t pos = h->header_size, k = 0, ri = 0, roff = 0;
 	int last = -1, ret = 0;
+	double t;
 
 	if (!in || !out || !cctx)
 		return -ENOMEM;
@@ -820,8 +877,10 @@ static int kjh_write_chunks(struct kjh_io *io, const struct kjh_vmcore *v,
 
 			if (run > want - np)
 				run = want - np;
+			t = kjh_mono();
 			ret = kjh_vm_read(v, (r[ri].pfn + roff) * KJH_PAGE, in + np * KJH_PAGE,
 					  run * KJH_PAGE);
+			kjh_t.read += kjh_mono() - t;
 			if (ret)
 				goto out;
 			np += (uint32_t)run;
@@ -831,6 +890,7 @@ static int kjh_write_chunks(struct kjh_io *io, const struct kjh_vmcore *v,
 				roff = 0;
 			}
 		}
+		t = kjh_mono();
 		cs = ZSTD_compressCCtx(cctx, out + sizeof(*c), outcap - sizeof(*c) - KJH_ALIGN,
 				       in, np * KJH_PAGE, KJH_ZSTD_LEVEL);
 		memset(c, 0, sizeof(*c));
@@ -846,7 +906,10 @@ static int kjh_write_chunks(struct kjh_io *io, const struct kjh_vmcore *v,
 		c->hash = kjh_chunk_hash(c, out + sizeof(*c));
 		total = kjh_align(sizeof(*c) + cs, KJH_ALIGN);
 		memset(out + sizeof(*c) + cs, 0, total - sizeof(*c) - cs);
+		kjh_t.zstd += kjh_mono() - t;
+		t = kjh_mono();
 		ret = kjh_rw(io, out, total, pos, 1);
+		kjh_t.write += kjh_mono() - t;
 		if (ret)
 			goto out;
 		pos += total;
@@ -964,9 +1027,11 @@ int cmd_save_image(int argc, char **argv)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	fprintf(stderr, "kjump: image saved: %" PRIu64 " pages (%" PRIu64 " MiB) in %" PRIu64
-		" MiB, %" PRIu64 " chunks, %.1f s; powering off\n", h->nr_pages,
+		" MiB, %" PRIu64 " chunks, %.1f s (reading A %.1f s, compressing %.1f s, "
+		"writing %.1f s); powering off\n", h->nr_pages,
 		h->nr_pages * KJH_PAGE >> 20, h->image_size >> 20, h->nr_chunks,
-		(double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+		(double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+		kjh_t.read, kjh_t.zstd, kjh_t.write);
 	close(io.fd);
 	sync();
 	reboot(RB_POWER_OFF);
@@ -1132,8 +1197,23 @@ int cmd_resume(int argc, char **argv)
 	if (kj_helper_ready(&d, "D"))
 		return 1;
 	kfd = kj_open();
-	if (asprintf(&extra, "kjump.restore=%s", spec) < 0)
-		return 1;
+	{
+		/* D loads these itself, without udev (docs/initramfs.md). */
+		char mods[256], *p;
+		struct stat ds;
+
+		*mods = 0;
+		if (!stat(dev, &ds) && S_ISBLK(ds.st_mode))
+			kj_device_modules(ds.st_rdev, mods, sizeof(mods));
+		mods[strcspn(mods, "\n")] = 0;
+		while ((p = strrchr(mods, ' ')) && !p[1])
+			*p = 0;
+		for (p = mods; (p = strchr(p, ' ')); )
+			*p = ',';
+		if (asprintf(&extra, "kjump.restore=%s%s%s", spec, *mods ? " kjump.modules=" : "",
+			     mods) < 0)
+			return 1;
+	}
 	d.region_size = h->region.size;
 	ret = kj_helper_load(kfd, &d, NULL, NULL, extra, 0, h->region.start);
 	free(extra);
@@ -1254,6 +1334,7 @@ int cmd_restore_image(int argc, char **argv)
 	struct kjh_range *r;
 	uint64_t off, i, pos, ri = 0, roff = 0, done = 0, n, pfn;
 	int kfd, ret, last = -1;
+	double t;
 
 	if (argc == 2)
 		snprintf(spec, sizeof(spec), "%s", argv[1]);
@@ -1295,8 +1376,10 @@ int cmd_restore_image(int argc, char **argv)
 	}
 	if (n != h->nr_pages)
 		return kjh_restore_refused(kfd, "the range table and the page count disagree");
+	kjh_t.verify = kjh_mono();
 	if (kjh_verify(&io, h, buf, cap, why, sizeof(why)))
 		return kjh_restore_refused(kfd, why);
+	kjh_t.verify = kjh_mono() - kjh_t.verify;
 
 	/* Verified: mark it used before the first page is written. */
 	memcpy(h->magic, KJH_USED, 8);
@@ -1308,10 +1391,13 @@ int cmd_restore_image(int argc, char **argv)
 		struct kjh_chunk *c = (struct kjh_chunk *)buf;
 		uint32_t np = 0;
 
+		t = kjh_mono();
 		if (kjh_rw(&io, buf, sizeof(*c), pos, 0) ||
 		    kjh_rw(&io, buf + sizeof(*c), c->csize, pos + sizeof(*c), 0) ||
 		    kjh_chunk_hash(c, buf + sizeof(*c)) != c->hash)
 			return kjh_restore_broken("the image changed while it was read");
+		kjh_t.read += kjh_mono() - t;
+		t = kjh_mono();
 		if (c->flags == KJH_CHUNK_RAW) {
 			memcpy(pages, buf + sizeof(*c), c->csize);
 		} else {
@@ -1321,6 +1407,8 @@ int cmd_restore_image(int argc, char **argv)
 			if (ZSTD_isError(d) || d != c->npages * KJH_PAGE)
 				return kjh_restore_broken("a chunk does not decompress");
 		}
+		kjh_t.zstd += kjh_mono() - t;
+		t = kjh_mono();
 		while (np < c->npages) {
 			uint64_t run = r[ri].nr - roff;
 
@@ -1339,6 +1427,7 @@ int cmd_restore_image(int argc, char **argv)
 				roff = 0;
 			}
 		}
+		kjh_t.write += kjh_mono() - t;
 		done += c->npages;
 		pos += kjh_align(sizeof(*c) + c->csize, KJH_ALIGN);
 		kjh_progress("restoring A", done * KJH_PAGE, h->nr_pages * KJH_PAGE, &last);
@@ -1346,8 +1435,9 @@ int cmd_restore_image(int argc, char **argv)
 	close(io.fd);
 	if (kj_write_pfn(h->jump_buf_pfn))
 		return kjh_restore_broken("A's jump buffer is not valid after the restore");
-	fprintf(stderr, "kjump: A restored (%" PRIu64 " pages) at D uptime %.2f s; jumping into it\n",
-		done, kjh_uptime());
+	fprintf(stderr, "kjump: A restored (%" PRIu64 " pages) at D uptime %.2f s; jumping into it "
+		"(verifying %.1f s, then reading %.1f s, decompressing %.1f s, writing %.1f s)\n",
+		done, kjh_uptime(), kjh_t.verify, kjh_t.read, kjh_t.zstd, kjh_t.write);
 	kjh_back(kfd, KJUMP_PEER_RESTORED);
 	return kjh_restore_broken("the jump into A failed");
 }
