@@ -35,7 +35,9 @@ console=$top/build/logs/$target-$scen.console
 swap=$top/build/$target/disk3-$scen.img
 [ $rc -eq 0 ] && [ -f "$console" ] || { echo "bench: the guest run failed; see $console"; exit 1; }
 # Where swsusp's data ends on the swap device: the last non-zero 1 MiB.
-swsusp_mib=$(od -An -v -t u1 -w1048576 "$swap" 2>/dev/null | awk '{ for (i = 1; i <= NF; i++) if ($i != 0) { last = NR; break } } END { print last + 0 }')
+gcc -std=gnu11 -O2 -I"$top/include/uapi" -o "/tmp/kj_bench.$$" "$top/bench/kj_bench.c" || exit 1
+swsusp_mib=$("/tmp/kj_bench.$$" lastnz "$swap")
+rm -f "/tmp/kj_bench.$$"
 tr -d '\r' <"$console" | awk -v swmib="$swsusp_mib" -v target="$target" -v guest="${KJ_BENCH_GUEST:-debian}" -v kj_stop="${a_out:-0}" '
 	function ts(line) { return substr(line, 2, index(line, "]") - 2) + 0 }
 	/^==== kjump-boot / { boot = $3 }

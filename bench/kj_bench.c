@@ -7,6 +7,8 @@
  *   kj_bench membw               memcpy bandwidth, MB/s (64 MiB, best of 5)
  *   kj_bench run CMD...          wall time of a shell command, ms
  *   kj_bench jump N              N jumps into the loaded B; per jump and mean
+ *   kj_bench lastnz FILE         MiB up to FILE's last non-zero MiB (on the
+ *                                host: where swsusp's image ends on its disk)
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -128,9 +130,39 @@ static int jump(int n, double mhz)
 	return 0;
 }
 
+static int lastnz(const char *path)
+{
+	static char buf[1 << 20];
+	long mib = 0, last = 0;
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0) {
+		perror(path);
+		return 1;
+	}
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		ssize_t i;
+
+		mib++;
+		for (i = 0; i < n; i++)
+			if (buf[i]) {
+				last = mib;
+				break;
+			}
+	}
+	close(fd);
+	printf("%ld\n", last);
+	return n < 0;
+}
+
 int main(int argc, char **argv)
 {
-	double mhz = tsc_mhz();
+	double mhz;
+
+	if (argc == 3 && !strcmp(argv[1], "lastnz"))
+		return lastnz(argv[2]);
+	mhz = tsc_mhz();
 
 	if (mhz <= 0) {
 		fprintf(stderr, "kj_bench: no cpu MHz in /proc/cpuinfo\n");
@@ -142,6 +174,6 @@ int main(int argc, char **argv)
 		return run(argv + 2, mhz);
 	if (argc == 3 && !strcmp(argv[1], "jump"))
 		return jump(atoi(argv[2]), mhz);
-	fprintf(stderr, "usage: kj_bench membw | run CMD... | jump N\n");
+	fprintf(stderr, "usage: kj_bench membw | run CMD... | jump N | lastnz FILE\n");
 	return 2;
 }

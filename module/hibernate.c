@@ -15,6 +15,7 @@
  * sequence are in docs/image-format.md.
  */
 #include <linux/bitmap.h>
+#include <linux/highmem.h>
 #include <linux/io.h>
 #include <linux/ioport.h>
 #include <linux/mm.h>
@@ -191,11 +192,75 @@ static bool kjump_restore_allowed(u64 phys, u64 len)
 	return false;
 }
 
+/* Copy @len bytes from the pinned user pages (@off into the first) to @dst. */
+static void kjump_copy_pinned(void *dst, struct page **pages, unsigned long off, u64 len)
+{
+	u64 pos = 0;
+
+	while (pos < len) {
+		unsigned long j = (off + pos) >> PAGE_SHIFT;
+		unsigned long o = (off + pos) & ~PAGE_MASK;
+		size_t n = min_t(u64, PAGE_SIZE - o, len - pos);
+		void *src = kmap_local_page(pages[j]);
+
+		memcpy(dst + pos, src + o, n);
+		kunmap_local(src);
+		pos += n;
+	}
+}
+
+/*
+ * D writes the peer's RAM in ascending runs of up to a MiB: mapping each
+ * run on its own (memremap, then a TLB flush on unmap) cost more than the
+ * copy.  One window, up to KJUMP_RESTORE_WIN and never over our own RAM,
+ * serves the runs that fall in it.  Under kjump.lock.
+ */
+#define KJUMP_RESTORE_WIN	(IS_ENABLED(CONFIG_64BIT) ? 64ULL << 20 : 8ULL << 20)
+
+void kjump_restore_unmap(void)
+{
+	if (kjump.restore_win)
+		memunmap(kjump.restore_win);
+	kjump.restore_win = NULL;
+	kjump.restore_win_len = 0;
+}
+
+static void *kjump_restore_map(u64 phys, u64 len)
+{
+	u64 end = phys + KJUMP_RESTORE_WIN;
+	unsigned int i;
+
+	if (kjump.restore_win && phys >= kjump.restore_win_start &&
+	    phys + len <= kjump.restore_win_start + kjump.restore_win_len)
+		return kjump.restore_win + (phys - kjump.restore_win_start);
+	kjump_restore_unmap();
+	for (i = 0; i < kjump.peer_nr_ram; i++)
+		if (phys >= kjump.peer_ram[i].start && phys + len <= kjump.peer_ram[i].end)
+			end = min(end, kjump.peer_ram[i].end);
+	while (end - phys > len &&
+	       region_intersects(phys, end - phys, IORESOURCE_SYSTEM_RAM,
+				 IORES_DESC_NONE) != REGION_DISJOINT)
+		end = max(phys + len, phys + ((end - phys) / 2 & PAGE_MASK));
+	kjump.restore_win = memremap(phys, end - phys, MEMREMAP_WB);
+	if (!kjump.restore_win && end - phys > len) {	/* i386's small vmalloc space */
+		end = phys + len;
+		kjump.restore_win = memremap(phys, len, MEMREMAP_WB);
+	}
+	if (!kjump.restore_win)
+		return NULL;
+	kjump.restore_win_start = phys;
+	kjump.restore_win_len = end - phys;
+	return kjump.restore_win;
+}
+
 long kjump_ioctl_restore(void __user *arg)
 {
 	struct kjump_restore req;
-	void *bounce, *dst;
+	struct page **pages = NULL;
+	unsigned long off = 0;
+	int npin = 0, pinned = 0;
 	u64 phys, len;
+	void *dst;
 	u32 size;
 	int ret;
 
@@ -218,15 +283,20 @@ long kjump_ioctl_restore(void __user *arg)
 	if (PHYS_PFN(phys) != req.pfn || phys + len < phys)
 		return -EADDRNOTAVAIL;
 
-	/* Copy in first: a bad buffer must not leave a page half written. */
-	bounce = NULL;
+	/*
+	 * Pin the whole buffer first: a bad buffer must not leave a page half
+	 * written, and pinned pages are read in place (no bounce copy).
+	 */
 	if (!(req.flags & KJUMP_RESTORE_CHECK)) {
-		bounce = kvmalloc(len, GFP_KERNEL);
-		if (!bounce)
+		off = req.buf & ~PAGE_MASK;
+		npin = DIV_ROUND_UP(off + len, PAGE_SIZE);
+		pages = kvmalloc_array(npin, sizeof(*pages), GFP_KERNEL);
+		if (!pages)
 			return -ENOMEM;
-		if (copy_from_user(bounce, u64_to_user_ptr(req.buf), len)) {
+		pinned = pin_user_pages_fast(req.buf & PAGE_MASK, npin, 0, pages);
+		if (pinned != npin) {
 			ret = -EFAULT;
-			goto out_free;
+			goto out_unpin;
 		}
 	}
 
@@ -238,18 +308,19 @@ long kjump_ioctl_restore(void __user *arg)
 		pr_warn_ratelimited("restore: 0x%llx-0x%llx is not the peer's RAM outside ours\n",
 				    phys, phys + len - 1);
 		ret = -EADDRNOTAVAIL;
-	} else if (bounce) {
-		dst = memremap(phys, len, MEMREMAP_WB);
+	} else if (pages) {
+		dst = kjump_restore_map(phys, len);
 		if (dst) {
-			memcpy(dst, bounce, len);
-			memunmap(dst);
+			kjump_copy_pinned(dst, pages, off, len);
 			kjump.restored_pages += req.nr_pages;
 		} else {
 			ret = -ENOMEM;
 		}
 	}
 	mutex_unlock(&kjump.lock);
-out_free:
-	kvfree(bounce);
+out_unpin:
+	if (pinned > 0)
+		unpin_user_pages(pages, pinned);
+	kvfree(pages);
 	return ret;
 }

@@ -150,6 +150,7 @@ int kjump_set_peer(unsigned long pfn)
 	phys_addr_t phys = PFN_PHYS(pfn);
 	int ret;
 
+	kjump_restore_unmap();		/* RESTORE's window was the old peer's */
 	if (!pfn) {
 		kjump.peer_buf_pfn = 0;
 		kjump.peer_nr_ram = 0;

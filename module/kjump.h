@@ -82,10 +82,14 @@ struct kjump_state_s {
 	unsigned int peer_nr_ram;
 	struct kjump_ram_range peer_ram[KJUMP_JB_MAX_RAM];
 	u64 restored_pages;
+	void *restore_win;			/* D: a mapped window of peer RAM */
+	u64 restore_win_start, restore_win_len;
 	u64 nr_jumps;
 };
 
 extern struct kjump_state_s kjump;
+
+void kjump_restore_unmap(void);
 
 /* symbols.c: everything not exported, resolved once at load. */
 struct kjump_syms {

@@ -315,6 +315,7 @@ static void __exit kjump_exit(void)
 	kjump_sysfs_uninit();
 	kjump_image_free(kjump.image);
 	kjump.image = NULL;
+	kjump_restore_unmap();
 	if (kjump.peer_ctx) {
 		kjump_ctx_free(kjump.peer_ctx);
 		kfree(kjump.peer_ctx);

@@ -23,6 +23,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +58,7 @@
 #define KJH_CONF		"kjump/hibernate.conf"
 #define KJH_SLACK		((uint64_t)64 << 20)
 #define KJH_ZSTD_LEVEL		1
+#define KJH_READAHEAD		(8UL << 20)
 
 struct kjh_ram {
 	uint64_t start, end;
@@ -852,24 +854,92 @@ static int kjh_save_failed(int kfd, const char *why)
 	return 1;
 }
 
-static int kjh_write_chunks(struct kjh_io *io, struct kjh_vmcore *v,
+/*
+ * B's writer: chunks go to the disk while the next ones are compressed,
+ * with O_DIRECT (no copy through B's small page cache, whose dirty limits
+ * would stall the compressor); buffered if the device refuses it.
+ */
+#define KJH_WBUFS		4
+
+struct kjh_writer {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	char *buf[KJH_WBUFS];
+	uint64_t pos[KJH_WBUFS];
+	size_t len[KJH_WBUFS];
+	unsigned int head, tail;	/* written up to head, filled up to tail */
+	int done, err;
+	struct kjh_io *io, dio;		/* buffered, and direct (fd -1: none) */
+};
+
+static void *kjh_writer_main(void *arg)
+{
+	struct kjh_writer *w = arg;
+
+	pthread_mutex_lock(&w->lock);
+	for (;;) {
+		unsigned int slot;
+		int ret = 0;
+
+		while (w->head == w->tail && !w->done)
+			pthread_cond_wait(&w->cond, &w->lock);
+		if (w->head == w->tail)
+			break;
+		slot = w->head % KJH_WBUFS;
+		pthread_mutex_unlock(&w->lock);
+		if (w->dio.fd >= 0) {
+			ret = kjh_rw(&w->dio, w->buf[slot], w->len[slot], w->pos[slot], 1);
+			if (ret == -EINVAL) {	/* alignment: buffered from here on */
+				close(w->dio.fd);
+				w->dio.fd = -1;
+			}
+		}
+		if (w->dio.fd < 0)
+			ret = kjh_rw(w->io, w->buf[slot], w->len[slot], w->pos[slot], 1);
+		pthread_mutex_lock(&w->lock);
+		if (ret && !w->err)
+			w->err = ret;
+		w->head++;
+		pthread_cond_broadcast(&w->cond);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+static int kjh_write_chunks(struct kjh_io *io, struct kjh_vmcore *v, const char *dev,
 			    struct kjh_header *h, const struct kjh_range *r)
 {
 	size_t inlen = KJH_CHUNK_PAGES * KJH_PAGE;
-	size_t outcap = sizeof(struct kjh_chunk) + ZSTD_compressBound(inlen) + KJH_ALIGN;
-	char *in = malloc(inlen), *out = malloc(outcap);
+	size_t outcap = kjh_align(sizeof(struct kjh_chunk) + ZSTD_compressBound(inlen) +
+				  KJH_ALIGN, KJH_PAGE);
+	char *in = malloc(inlen);
 	ZSTD_CCtx *cctx = ZSTD_createCCtx();
 	uint64_t pos = h->header_size, k = 0, ri = 0, roff = 0;
-	int last = -1, ret = 0;
+	struct kjh_writer w = {
+		.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER, .io = io,
+	};
+	pthread_t thread;
+	int last = -1, ret = 0, i;
 	double t;
 
-	if (!in || !out || !cctx)
-		return -ENOMEM;
-	while (k < h->nr_pages) {
-		struct kjh_chunk *c = (struct kjh_chunk *)out;
+	w.dio = *io;
+	w.dio.fd = open(dev, O_WRONLY | O_DIRECT | O_CLOEXEC);
+	for (i = 0; i < KJH_WBUFS; i++)
+		if (posix_memalign((void **)&w.buf[i], KJH_PAGE, outcap))
+			w.buf[i] = NULL;
+	for (i = 0; i < KJH_WBUFS; i++)
+		if (!w.buf[i])
+			ret = -ENOMEM;
+	if (!in || !cctx || ret || pthread_create(&thread, NULL, kjh_writer_main, &w)) {
+		ret = -ENOMEM;
+		goto out_free;
+	}
+	while (k < h->nr_pages && !ret) {
 		uint32_t np = 0, want = (uint32_t)(h->nr_pages - k < KJH_CHUNK_PAGES ?
 						  h->nr_pages - k : KJH_CHUNK_PAGES);
+		struct kjh_chunk *c;
 		size_t cs, total;
+		char *out;
 
 		/* Gather: contiguous pfns in one read. */
 		while (np < want) {
@@ -882,7 +952,7 @@ static int kjh_write_chunks(struct kjh_io *io, struct kjh_vmcore *v,
 					  run * KJH_PAGE);
 			kjh_t.read += kjh_mono() - t;
 			if (ret)
-				goto out;
+				break;
 			np += (uint32_t)run;
 			roff += run;
 			if (roff == r[ri].nr) {
@@ -890,7 +960,22 @@ static int kjh_write_chunks(struct kjh_io *io, struct kjh_vmcore *v,
 				roff = 0;
 			}
 		}
+		if (ret)
+			break;
+		/* A free buffer: the time spent here is the disk's. */
 		t = kjh_mono();
+		pthread_mutex_lock(&w.lock);
+		while (w.tail - w.head == KJH_WBUFS && !w.err)
+			pthread_cond_wait(&w.cond, &w.lock);
+		ret = w.err;
+		out = w.buf[w.tail % KJH_WBUFS];
+		pthread_mutex_unlock(&w.lock);
+		kjh_t.write += kjh_mono() - t;
+		if (ret)
+			break;
+
+		t = kjh_mono();
+		c = (struct kjh_chunk *)out;
 		cs = ZSTD_compressCCtx(cctx, out + sizeof(*c), outcap - sizeof(*c) - KJH_ALIGN,
 				       in, np * KJH_PAGE, KJH_ZSTD_LEVEL);
 		memset(c, 0, sizeof(*c));
@@ -907,22 +992,38 @@ static int kjh_write_chunks(struct kjh_io *io, struct kjh_vmcore *v,
 		total = kjh_align(sizeof(*c) + cs, KJH_ALIGN);
 		memset(out + sizeof(*c) + cs, 0, total - sizeof(*c) - cs);
 		kjh_t.zstd += kjh_mono() - t;
-		t = kjh_mono();
-		ret = kjh_rw(io, out, total, pos, 1);
-		kjh_t.write += kjh_mono() - t;
-		if (ret)
-			goto out;
+
+		pthread_mutex_lock(&w.lock);
+		w.pos[w.tail % KJH_WBUFS] = pos;
+		w.len[w.tail % KJH_WBUFS] = total;
+		w.tail++;
+		pthread_cond_broadcast(&w.cond);
+		pthread_mutex_unlock(&w.lock);
 		pos += total;
 		h->data_bytes += cs;
 		h->nr_chunks++;
 		k += np;
 		kjh_progress("saving A", k * KJH_PAGE, h->nr_pages * KJH_PAGE, &last);
 	}
+	t = kjh_mono();
+	pthread_mutex_lock(&w.lock);
+	w.done = 1;
+	pthread_cond_broadcast(&w.cond);
+	pthread_mutex_unlock(&w.lock);
+	pthread_join(thread, NULL);
+	if (!ret)
+		ret = w.err;
+	if (!ret && w.dio.fd >= 0 && fsync(w.dio.fd))
+		ret = -errno;
+	kjh_t.write += kjh_mono() - t;
 	h->image_size = pos;
-out:
+out_free:
+	if (w.dio.fd >= 0)
+		close(w.dio.fd);
+	for (i = 0; i < KJH_WBUFS; i++)
+		free(w.buf[i]);
 	ZSTD_freeCCtx(cctx);
 	free(in);
-	free(out);
 	return ret;
 }
 
@@ -1010,7 +1111,7 @@ int cmd_save_image(int argc, char **argv)
 	if (!ret && fsync(io.fd))
 		ret = -errno;
 	if (!ret)
-		ret = kjh_write_chunks(&io, &v, h, r);
+		ret = kjh_write_chunks(&io, &v, dev, h, r);
 	if (!ret)
 		ret = kjh_rw(&io, r, h->header_size - KJH_PAGE, KJH_PAGE, 1);
 	if (!ret && fsync(io.fd))
@@ -1028,7 +1129,7 @@ int cmd_save_image(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	fprintf(stderr, "kjump: image saved: %" PRIu64 " pages (%" PRIu64 " MiB) in %" PRIu64
 		" MiB, %" PRIu64 " chunks, %.1f s (reading A %.1f s, compressing %.1f s, "
-		"writing %.1f s); powering off\n", h->nr_pages,
+		"waiting for the disk %.1f s); powering off\n", h->nr_pages,
 		h->nr_pages * KJH_PAGE >> 20, h->image_size >> 20, h->nr_chunks,
 		(double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
 		kjh_t.read, kjh_t.zstd, kjh_t.write);
@@ -1328,7 +1429,7 @@ int cmd_restore_image(int argc, char **argv)
 	static struct kjh_io io;
 	char spec[256] = "", dev[200], why[320];
 	size_t cap = sizeof(struct kjh_chunk) + ZSTD_compressBound(KJH_CHUNK_PAGES * KJH_PAGE);
-	char *buf = malloc(cap), *pages = malloc(KJH_CHUNK_PAGES * KJH_PAGE);
+	char *buf = malloc(cap), *pages = NULL;
 	ZSTD_DCtx *dctx = ZSTD_createDCtx();
 	struct kjh_header *h;
 	struct kjh_range *r;
@@ -1336,6 +1437,9 @@ int cmd_restore_image(int argc, char **argv)
 	int kfd, ret, last = -1;
 	double t;
 
+	/* Page-aligned: RESTORE pins it and copies whole pages from it. */
+	if (posix_memalign((void **)&pages, KJH_PAGE, KJH_CHUNK_PAGES * KJH_PAGE))
+		pages = NULL;
 	if (argc == 2)
 		snprintf(spec, sizeof(spec), "%s", argv[1]);
 	if (argc > 2 || (!*spec && !kj_cmdline_value("kjump.restore", spec, sizeof(spec))) ||
@@ -1353,6 +1457,8 @@ int cmd_restore_image(int argc, char **argv)
 	}
 	if (kjh_open_image(spec, &io, &off, dev, sizeof(dev), 1))
 		return kjh_restore_refused(kfd, "the image's device is unusable");
+	/* D reads the image front to back, twice: let readahead run far ahead. */
+	ioctl(io.fd, BLKRASET, (unsigned long)KJH_READAHEAD >> 9);
 	ret = kjh_read_header(&io, off, &h, &r, why, sizeof(why));
 	if (ret)
 		return kjh_restore_refused(kfd, why);
