@@ -1377,59 +1377,211 @@ static int memchr_nonzero(const char *p, size_t n)
 	return 0;
 }
 
+/*
+ * D's reader: a thread reads the chunks ahead, in order, with O_DIRECT (the
+ * copy is the disk's, not D's CPU's), while D hashes, decompresses and
+ * writes the ones before.  Each slot holds one whole chunk, header to
+ * padding; its err says it could not be read (-EIO) or its header is not
+ * a chunk's (-EBADMSG), and nothing is read after that.
+ */
+#define KJH_RBUFS		4
+
+struct kjh_reader {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct kjh_io *io, dio;		/* buffered, and direct (fd -1: none) */
+	char *buf[KJH_RBUFS];
+	uint64_t pos[KJH_RBUFS];
+	int err[KJH_RBUFS];
+	unsigned int head, tail;	/* consumed up to head, read up to tail */
+	uint64_t next, nr_chunks, n;
+	size_t cap;
+	int stop;
+	pthread_t thread;
+};
+
+static int kjh_reader_rw(struct kjh_reader *rd, char *p, size_t len, uint64_t off)
+{
+	int ret = -EINVAL;
+
+	if (rd->dio.fd >= 0) {
+		ret = kjh_rw(&rd->dio, p, len, off, 0);
+		if (ret == -EINVAL) {	/* alignment: buffered from here on */
+			close(rd->dio.fd);
+			rd->dio.fd = -1;
+		}
+	}
+	return rd->dio.fd < 0 ? kjh_rw(rd->io, p, len, off, 0) : ret;
+}
+
+static void *kjh_reader_main(void *arg)
+{
+	struct kjh_reader *rd = arg;
+
+	for (; rd->n < rd->nr_chunks; rd->n++) {
+		struct kjh_chunk *c;
+		unsigned int slot;
+		uint64_t total = 0;
+		int err;
+
+		pthread_mutex_lock(&rd->lock);
+		while (rd->tail - rd->head == KJH_RBUFS && !rd->stop)
+			pthread_cond_wait(&rd->cond, &rd->lock);
+		slot = rd->tail % KJH_RBUFS;
+		pthread_mutex_unlock(&rd->lock);
+		if (rd->stop)
+			break;
+		c = (struct kjh_chunk *)rd->buf[slot];
+		err = kjh_reader_rw(rd, rd->buf[slot], KJH_ALIGN, rd->next);
+		if (!err) {
+			total = kjh_align(sizeof(*c) + c->csize, KJH_ALIGN);
+			if (c->magic != KJH_CHUNK_MAGIC || total > rd->cap)
+				err = -EBADMSG;
+		}
+		if (!err && total > KJH_ALIGN)
+			err = kjh_reader_rw(rd, rd->buf[slot] + KJH_ALIGN, total - KJH_ALIGN,
+					    rd->next + KJH_ALIGN);
+		pthread_mutex_lock(&rd->lock);
+		rd->pos[slot] = rd->next;
+		rd->err[slot] = err ? err : 0;
+		rd->tail++;
+		pthread_cond_broadcast(&rd->cond);
+		pthread_mutex_unlock(&rd->lock);
+		if (err)
+			break;
+		rd->next += total;
+	}
+	return NULL;
+}
+
+static int kjh_reader_start(struct kjh_reader *rd, struct kjh_io *io, const char *dev,
+			    const struct kjh_header *h)
+{
+	int i;
+
+	memset(rd, 0, sizeof(*rd));
+	pthread_mutex_init(&rd->lock, NULL);
+	pthread_cond_init(&rd->cond, NULL);
+	rd->io = io;
+	rd->dio = *io;
+	rd->dio.fd = open(dev, O_RDONLY | O_DIRECT | O_CLOEXEC);
+	rd->cap = kjh_align(sizeof(struct kjh_chunk) +
+			    ZSTD_compressBound(KJH_CHUNK_PAGES * KJH_PAGE) + KJH_ALIGN, KJH_PAGE);
+	rd->next = h->header_size;
+	rd->nr_chunks = h->nr_chunks;
+	for (i = 0; i < KJH_RBUFS; i++)
+		if (posix_memalign((void **)&rd->buf[i], KJH_PAGE, rd->cap))
+			rd->buf[i] = NULL;
+	for (i = 0; i < KJH_RBUFS; i++)
+		if (!rd->buf[i])
+			return -ENOMEM;
+	return pthread_create(&rd->thread, NULL, kjh_reader_main, rd) ? -ENOMEM : 0;
+}
+
+/* The next chunk (whole, with its position), or the error it met. */
+static int kjh_reader_next(struct kjh_reader *rd, char **buf, uint64_t *pos)
+{
+	unsigned int slot;
+	int err;
+
+	pthread_mutex_lock(&rd->lock);
+	while (rd->head == rd->tail)
+		pthread_cond_wait(&rd->cond, &rd->lock);
+	slot = rd->head % KJH_RBUFS;
+	pthread_mutex_unlock(&rd->lock);
+	*buf = rd->buf[slot];
+	*pos = rd->pos[slot];
+	err = rd->err[slot];
+	return err;
+}
+
+static void kjh_reader_done(struct kjh_reader *rd)
+{
+	pthread_mutex_lock(&rd->lock);
+	rd->head++;
+	pthread_cond_broadcast(&rd->cond);
+	pthread_mutex_unlock(&rd->lock);
+}
+
+static void kjh_reader_stop(struct kjh_reader *rd)
+{
+	int i;
+
+	if (rd->thread) {
+		pthread_mutex_lock(&rd->lock);
+		rd->stop = 1;
+		pthread_cond_broadcast(&rd->cond);
+		pthread_mutex_unlock(&rd->lock);
+		pthread_join(rd->thread, NULL);
+	}
+	if (rd->dio.fd >= 0)
+		close(rd->dio.fd);
+	for (i = 0; i < KJH_RBUFS; i++)
+		free(rd->buf[i]);
+	memset(rd, 0, sizeof(*rd));
+	rd->dio.fd = -1;
+}
+
 /* Pass 1: every chunk in order, complete, with its checksum and zero padding. */
-static int kjh_verify(struct kjh_io *io, const struct kjh_header *h, char *buf, size_t cap,
+static int kjh_verify(struct kjh_io *io, const char *dev, const struct kjh_header *h,
 		      char *why, size_t wlen)
 {
-	uint64_t pos = h->header_size, k = 0, n, pad;
-	char zero[KJH_ALIGN];
-	int last = -1;
+	struct kjh_reader rd;
+	uint64_t pos = h->header_size, k = 0, n, at;
+	int last = -1, ret = 0;
+	char *buf;
 
-	for (n = 0; n < h->nr_chunks; n++) {
-		struct kjh_chunk *c = (struct kjh_chunk *)buf;
+	if (kjh_reader_start(&rd, io, dev, h)) {
+		kjh_reader_stop(&rd);
+		snprintf(why, wlen, "out of memory");
+		return -ENOMEM;
+	}
+	for (n = 0; n < h->nr_chunks && !ret; n++) {
+		struct kjh_chunk *c;
+		int err = kjh_reader_next(&rd, &buf, &at);
 
-		if (kjh_rw(io, c, sizeof(*c), pos, 0) || c->magic != KJH_CHUNK_MAGIC ||
-		    c->first != k || !c->npages || c->npages > KJH_CHUNK_PAGES ||
-		    c->npages > h->nr_pages - k || sizeof(*c) + c->csize > cap ||
-		    (c->flags == KJH_CHUNK_RAW && c->csize != c->npages * KJH_PAGE) ||
-		    c->flags > KJH_CHUNK_RAW) {
-			snprintf(why, wlen, "chunk %" PRIu64 " at byte %" PRIu64 " is damaged", n, pos);
-			return -EINVAL;
-		}
-		if (kjh_rw(io, buf + sizeof(*c), c->csize, pos + sizeof(*c), 0)) {
+		c = (struct kjh_chunk *)buf;
+		if (err == -EIO || err == -ENOSPC) {
 			snprintf(why, wlen, "the image is truncated (chunk %" PRIu64 " cannot be read)",
 				 n);
-			return -EIO;
-		}
-		pad = kjh_align(sizeof(*c) + c->csize, KJH_ALIGN) - sizeof(*c) - c->csize;
-		if (pad && (kjh_rw(io, zero, pad, pos + sizeof(*c) + c->csize, 0) ||
-			    memchr_nonzero(zero, pad))) {
+			ret = -EIO;
+		} else if (err || c->first != k || !c->npages || c->npages > KJH_CHUNK_PAGES ||
+			   c->npages > h->nr_pages - k ||
+			   (c->flags == KJH_CHUNK_RAW && c->csize != c->npages * KJH_PAGE) ||
+			   c->flags > KJH_CHUNK_RAW) {
+			snprintf(why, wlen, "chunk %" PRIu64 " at byte %" PRIu64 " is damaged", n, pos);
+			ret = -EINVAL;
+		} else if (memchr_nonzero(buf + sizeof(*c) + c->csize,
+					  kjh_align(sizeof(*c) + c->csize, KJH_ALIGN) -
+					  sizeof(*c) - c->csize)) {
 			snprintf(why, wlen, "chunk %" PRIu64 " is damaged (padding)", n);
-			return -EINVAL;
-		}
-		if (kjh_chunk_hash(c, buf + sizeof(*c)) != c->hash) {
+			ret = -EINVAL;
+		} else if (kjh_chunk_hash(c, buf + sizeof(*c)) != c->hash) {
 			snprintf(why, wlen, "chunk %" PRIu64 " fails its checksum: the image is damaged",
 				 n);
-			return -EINVAL;
+			ret = -EINVAL;
+		} else {
+			k += c->npages;
+			pos += kjh_align(sizeof(*c) + c->csize, KJH_ALIGN);
+			kjh_progress("verifying the image", pos, h->image_size, &last);
 		}
-		k += c->npages;
-		pos += kjh_align(sizeof(*c) + c->csize, KJH_ALIGN);
-		kjh_progress("verifying the image", pos, h->image_size, &last);
+		kjh_reader_done(&rd);
 	}
-	if (k != h->nr_pages || pos != h->image_size) {
+	kjh_reader_stop(&rd);
+	if (!ret && (k != h->nr_pages || pos != h->image_size)) {
 		snprintf(why, wlen, "the chunks hold %" PRIu64 " pages, the header says %" PRIu64,
 			 k, h->nr_pages);
-		return -EINVAL;
+		ret = -EINVAL;
 	}
-	return 0;
+	return ret;
 }
 
 int cmd_restore_image(int argc, char **argv)
 {
 	static struct kjh_io io;
+	static struct kjh_reader rd;
 	char spec[256] = "", dev[200], why[320];
-	size_t cap = sizeof(struct kjh_chunk) + ZSTD_compressBound(KJH_CHUNK_PAGES * KJH_PAGE);
-	char *buf = malloc(cap), *pages = NULL;
+	char *buf, *pages = NULL;
 	ZSTD_DCtx *dctx = ZSTD_createDCtx();
 	struct kjh_header *h;
 	struct kjh_range *r;
@@ -1443,7 +1595,7 @@ int cmd_restore_image(int argc, char **argv)
 	if (argc == 2)
 		snprintf(spec, sizeof(spec), "%s", argv[1]);
 	if (argc > 2 || (!*spec && !kj_cmdline_value("kjump.restore", spec, sizeof(spec))) ||
-	    !buf || !pages || !dctx) {
+	    !pages || !dctx) {
 		fprintf(stderr, "usage: %s restore-image [DEV[:OFFSET]]   (in D, run by its init; "
 			"default kjump.restore= from the command line)\n", prog);
 		return 2;
@@ -1483,7 +1635,7 @@ int cmd_restore_image(int argc, char **argv)
 	if (n != h->nr_pages)
 		return kjh_restore_refused(kfd, "the range table and the page count disagree");
 	kjh_t.verify = kjh_mono();
-	if (kjh_verify(&io, h, buf, cap, why, sizeof(why)))
+	if (kjh_verify(&io, dev, h, why, sizeof(why)))
 		return kjh_restore_refused(kfd, why);
 	kjh_t.verify = kjh_mono() - kjh_t.verify;
 
@@ -1493,14 +1645,16 @@ int cmd_restore_image(int argc, char **argv)
 		return kjh_restore_refused(kfd, "cannot mark the image used");
 	fprintf(stderr, "kjump: image verified and marked used; writing A back\n");
 
-	for (pos = h->header_size, n = 0; n < h->nr_chunks; n++) {
-		struct kjh_chunk *c = (struct kjh_chunk *)buf;
+	if (kjh_reader_start(&rd, &io, dev, h))
+		return kjh_restore_broken("out of memory");
+	for (n = 0; n < h->nr_chunks; n++) {
+		struct kjh_chunk *c;
 		uint32_t np = 0;
 
 		t = kjh_mono();
-		if (kjh_rw(&io, buf, sizeof(*c), pos, 0) ||
-		    kjh_rw(&io, buf + sizeof(*c), c->csize, pos + sizeof(*c), 0) ||
-		    kjh_chunk_hash(c, buf + sizeof(*c)) != c->hash)
+		ret = kjh_reader_next(&rd, &buf, &pos);
+		c = (struct kjh_chunk *)buf;
+		if (ret || kjh_chunk_hash(c, buf + sizeof(*c)) != c->hash)
 			return kjh_restore_broken("the image changed while it was read");
 		kjh_t.read += kjh_mono() - t;
 		t = kjh_mono();
@@ -1535,9 +1689,10 @@ int cmd_restore_image(int argc, char **argv)
 		}
 		kjh_t.write += kjh_mono() - t;
 		done += c->npages;
-		pos += kjh_align(sizeof(*c) + c->csize, KJH_ALIGN);
+		kjh_reader_done(&rd);
 		kjh_progress("restoring A", done * KJH_PAGE, h->nr_pages * KJH_PAGE, &last);
 	}
+	kjh_reader_stop(&rd);
 	close(io.fd);
 	if (kj_write_pfn(h->jump_buf_pfn))
 		return kjh_restore_broken("A's jump buffer is not valid after the restore");
