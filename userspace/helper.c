@@ -92,6 +92,42 @@ int kj_helper_ready(const struct kj_helper *k, const char *which)
 	return -1;
 }
 
+/*
+ * lpj= for a job kernel that is this kernel's own image: this kernel's
+ * loops_per_jiffy (bogomips x 500000 / HZ).  Where the TSC is found
+ * unsynchronised (QEMU TCG), every CPU after the first otherwise
+ * calibrates its delay loop for most of a second, and the kernel asks for
+ * lpj= itself.  Nothing if HZ or bogomips cannot be read, or if the job
+ * kernel is another (its HZ may differ, and lpj counts per jiffy).
+ */
+static void kj_job_lpj(const struct kj_helper *k, char *out, size_t len)
+{
+	char path[300], line[256];
+	double bogomips = 0;
+	unsigned long hz = 0;
+	struct utsname un;
+	FILE *f;
+
+	*out = 0;
+	uname(&un);
+	snprintf(path, sizeof(path), "/boot/vmlinuz-%s", un.release);
+	if (strcmp(path, k->kernel))
+		return;
+	snprintf(path, sizeof(path), "/boot/config-%s", un.release);
+	f = fopen(path, "re");
+	while (f && fgets(line, sizeof(line), f) && sscanf(line, "CONFIG_HZ=%lu", &hz) != 1)
+		;
+	if (f)
+		fclose(f);
+	f = fopen("/proc/cpuinfo", "re");
+	while (f && fgets(line, sizeof(line), f) && sscanf(line, "bogomips : %lf", &bogomips) != 1)
+		;
+	if (f)
+		fclose(f);
+	if (hz >= 100 && hz <= 1000 && bogomips > 1)
+		snprintf(out, len, " lpj=%lu", (unsigned long)(bogomips * 500000.0 / (double)hz));
+}
+
 int kj_helper_load(int kfd, const struct kj_helper *k, const char *name, const char *conf,
 		   const char *extra, int vmcore, uint64_t region_addr)
 {
@@ -100,7 +136,7 @@ int kj_helper_load(int kfd, const struct kj_helper *k, const char *name, const c
 		.region_addr = region_addr ? region_addr : k->region_addr, .vmcore = vmcore, .drop_caches = k->drop_caches,
 		.jump_now = k->jump_now, .vmcore_phys = k->vmcore_phys,
 	};
-	char tmp[PATH_MAX], *cmdline;
+	char tmp[PATH_MAX], lpj[32], *cmdline;
 	int fd, ret;
 
 	*tmp = 0;
@@ -120,7 +156,8 @@ int kj_helper_load(int kfd, const struct kj_helper *k, const char *name, const c
 		close(fd);
 		o.initrd = tmp;
 	}
-	if (asprintf(&cmdline, "%s %s", k->append, extra) < 0)
+	kj_job_lpj(k, lpj, sizeof(lpj));
+	if (asprintf(&cmdline, "%s %s%s", k->append, extra, lpj) < 0)
 		return -1;
 	o.cmdline = cmdline;
 	ret = kj_load(kfd, &o, 1);
