@@ -9,8 +9,9 @@
 #   swsusp save    hibernation entry -> power down (A's clock)
 #   swsusp resume  C's boot -> image read (C's clock)
 #   kjump save     A's jump (freeze, devices, CPUs) + B's boot -> power down
-#   kjump resume   C's boot -> jump into D (C's clock) + D's boot -> A restored
-# Both resumes include booting C; kjump's also boots D.  swsusp's image size
+#   kjump resume   C's boot -> jump into A, when C restores A itself (C's
+#                  clock); else C's boot -> jump into D + D's boot -> A restored
+# Both resumes include booting C; kjump's through D also boots D.  swsusp's image size
 # is where its data ends on the swap device; kjump's is the image's own.
 . "$(dirname "$0")/common.sh"
 # The real Debian guest by default (A with systemd, its own root disk, kjump
@@ -48,13 +49,17 @@ tr -d '\r' <"$console" | awk -v swmib="$swsusp_mib" -v target="$target" -v guest
 	boot == 2 && /reboot: Power down/ { kj_off = ts($0) }
 	boot == 2 && /kjump: image saved:/ { kj_mib = $0; sub(/.* in /, "", kj_mib); sub(/ MiB.*/, "", kj_mib) }
 	boot == 3 && /kjump: resume: jumping into D/ { kj_c = ts($0) }
+	# C resuming A itself (no D): from the start of staging to the jump.
+	boot == 3 && /kjump: resume: staging the image/ { kj_s = ts($0) }
+	boot == 3 && /kjump: resume: A staged/ { kj_direct = ts($0); s_line = $0 }
 	boot == 3 && /kjump: A restored/ { kj_d = $0; sub(/.*at D uptime /, "", kj_d); kj_d += 0; d_line = $0 }
 	boot == 2 && /kjump: image saved:/ { b_line = $0 }
 	# The job kernels (the second kernel of boots 2 and 3) reach their init.
 	/Run \/init as init process/ && kernels[boot] == 2 { init[boot] = ts($0) }
 	END {
 		sw_save = sw_off - sw_entry; kj_save = kj_off + kj_stop / 1000; kj_res = kj_c + kj_d
-		if (!sw_entry || !sw_off || !sw_read || !kj_off || !kj_c || !kj_d) {
+		if (kj_direct) { kj_c = kj_direct; kj_d = 0; kj_res = kj_direct }
+		if (!sw_entry || !sw_off || !sw_read || !kj_off || !kj_c || (!kj_d && !kj_direct)) {
 			printf("bench: figures missing (swsusp %s/%s/%s, kjump %s/%s/%s)\n", sw_entry, sw_off, sw_read, kj_off, kj_c, kj_d)
 			exit 1
 		}
@@ -65,7 +70,14 @@ tr -d '\r' <"$console" | awk -v swmib="$swsusp_mib" -v target="$target" -v guest
 		printf("  save + resume: kjump/swsusp %.2f (target <= 0.8)\n", (kj_save + kj_res) / (sw_save + sw_read))
 		printf("where kjump'"'"'s time goes (kernel clocks; a job kernel'"'"'s own decompression before its clock starts is not counted):\n")
 		printf("  save    A stopping %.1f s, B booting to its init %.1f s, B saving and powering off %.1f s\n", kj_stop / 1000, init[2], kj_off - init[2])
-		printf("  resume  C booting to the jump into D %.1f s, D booting to its init %.1f s, D restoring %.1f s\n", kj_c, init[3], kj_d - init[3])
-		sub(/^.*kjump: /, "", b_line); sub(/^.*kjump: /, "", d_line)
-		printf("  B: %s\n  D: %s\n", b_line, d_line)
+		if (kj_direct)
+			printf("  resume  C booting to kjumpctl resume %.1f s, C staging A (no D) %.1f s\n", kj_s, kj_direct - kj_s)
+		else
+			printf("  resume  C booting to the jump into D %.1f s, D booting to its init %.1f s, D restoring %.1f s\n", kj_c, init[3], kj_d - init[3])
+		sub(/^.*kjump: /, "", b_line); sub(/^.*kjump: /, "", d_line); sub(/^.*kjump: resume: /, "", s_line)
+		printf("  B: %s\n", b_line)
+		if (kj_direct)
+			printf("  C: %s\n", s_line)
+		else
+			printf("  D: %s\n", d_line)
 	}'

@@ -176,6 +176,15 @@ static int kjump_check_segments(const struct kjump_load *req,
  * the whole LOAD is done (else they would be handed straight back) and
  * released by kjump_alloc_done().
  */
+static bool kjump_alloc_avoided(const struct kjump_alloc *a, unsigned long pfn,
+				unsigned long nr)
+{
+	if (!a->avoid || pfn >= a->avoid_pfns)
+		return false;
+	return find_next_bit(a->avoid, min(pfn + nr, a->avoid_pfns), pfn) <
+	       min(pfn + nr, a->avoid_pfns);
+}
+
 struct page *kjump_alloc_outside(struct kjump_alloc *a, unsigned int order,
 				 gfp_t extra)
 {
@@ -185,9 +194,10 @@ struct page *kjump_alloc_outside(struct kjump_alloc *a, unsigned int order,
 		page = alloc_pages(GFP_KERNEL | __GFP_NOWARN | extra, order);
 		if (!page)
 			return NULL;
-		if (!a->region ||
-		    !kjump_touches_region(a->region, page_to_phys(page),
-					  PAGE_SIZE << order))
+		if ((!a->region ||
+		     !kjump_touches_region(a->region, page_to_phys(page),
+					   PAGE_SIZE << order)) &&
+		    !kjump_alloc_avoided(a, page_to_pfn(page), 1UL << order))
 			return page;
 		set_page_private(page, order);
 		list_add(&page->lru, &a->held);

@@ -25,9 +25,8 @@ static u64 kjump_lap(u64 *t)
 	return d;
 }
 
-static int kjump_pm_jump(struct kjump_ctx *c, unsigned long head,
-			 unsigned long entry, struct kjump_jump *res,
-			 struct kjump_savemap *map, unsigned long *peer)
+int kjump_pm_jump(struct kjump_ctx *c, unsigned long head, unsigned long entry,
+		  struct kjump_jump *res, struct kjump_savemap *map, unsigned long *peer)
 {
 	struct kjump_stub_stats st = {};
 	unsigned int sleep_flags;
@@ -214,7 +213,7 @@ long kjump_ioctl_jump(void __user *arg)
 {
 	struct kjump_jump res;
 	u64 t0 = ktime_get_ns();
-	bool back;
+	bool back, staged;
 	u32 size;
 	int ret;
 
@@ -231,6 +230,9 @@ long kjump_ioctl_jump(void __user *arg)
 		return -EINVAL;
 	if ((res.flags & KJUMP_JUMP_BACK) && (res.flags & KJUMP_JUMP_SAVEMAP))
 		return -EINVAL;
+	staged = res.flags & KJUMP_JUMP_STAGED;
+	if (staged && res.flags != KJUMP_JUMP_STAGED)
+		return -EINVAL;
 
 	back = res.flags & KJUMP_JUMP_BACK;
 	if (!mutex_trylock(&kjump.lock)) {
@@ -239,6 +241,15 @@ long kjump_ioctl_jump(void __user *arg)
 	}
 	if (kjump.state == KJUMP_STATE_JUMPING) {
 		ret = -EBUSY;
+	} else if (staged) {
+		if (!kjump.stage) {
+			pr_warn_ratelimited("jump: nothing staged\n");
+			ret = -ENOENT;
+		} else {
+			kjump.state = KJUMP_STATE_JUMPING;
+			ret = kjump_stage_jump(&res);
+			kjump.state = KJUMP_STATE_EMPTY;
+		}
 	} else if (back && !kjump.peer_buf_pfn) {
 		pr_warn_ratelimited("back: no peer: write its kexec_jump_buf_pfn first\n");
 		ret = -ENOENT;

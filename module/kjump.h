@@ -18,6 +18,8 @@
 /* Allocation of pages outside the region (image.c). */
 struct kjump_alloc {
 	const struct kjump_region *region;	/* NULL: anywhere */
+	const unsigned long *avoid;		/* bitmap of pfns to avoid, or NULL */
+	unsigned long avoid_pfns;		/* pfns the bitmap covers */
 	struct list_head held;
 };
 
@@ -85,6 +87,7 @@ struct kjump_state_s {
 	void *restore_win;			/* D: a mapped window of peer RAM */
 	u64 restore_win_start, restore_win_len;
 	u64 nr_jumps;
+	struct kjump_stage *stage;		/* C: A's pages staged for the jump */
 };
 
 extern struct kjump_state_s kjump;
@@ -140,6 +143,17 @@ long kjump_ioctl_restore(void __user *arg);
 
 /* jump.c: the preserve-context sequence around the stub. */
 long kjump_ioctl_jump(void __user *arg);
+int kjump_pm_jump(struct kjump_ctx *c, unsigned long head, unsigned long entry,
+		  struct kjump_jump *res, struct kjump_savemap *map, unsigned long *peer);
+
+/* stage.c: C resumes A from an image without D. */
+struct kjump_stage;
+long kjump_ioctl_stage_map(void __user *arg);
+long kjump_ioctl_stage(void __user *arg);
+long kjump_ioctl_stage_drop(void);
+int kjump_stage_jump(struct kjump_jump *res);
+void kjump_stage_free(struct kjump_stage *s);
+unsigned long kjump_stage_pages(const struct kjump_stage *s);
 
 /* main.c: policy shared by the device and sysfs. */
 u32 kjump_refusals(void);

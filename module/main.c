@@ -163,6 +163,9 @@ static long kjump_ioctl_load(void __user *arg)
 	if (kjump.state != KJUMP_STATE_EMPTY) {
 		pr_warn_ratelimited("load: an image is already loaded; unload it first\n");
 		ret = -EBUSY;
+	} else if (kjump.stage) {
+		pr_warn_ratelimited("load: an image of A is staged; drop it first\n");
+		ret = -EBUSY;
 	} else {
 		ret = kjump_image_load(&req);
 		if (!ret)
@@ -226,6 +229,7 @@ static long kjump_ioctl_status(void __user *arg)
 	st.peer_buf_pfn = kjump.peer_buf_pfn;
 	st.nr_jumps = kjump.nr_jumps;
 	st.region_limit = kjump_region_limit();
+	st.staged_pages = kjump_stage_pages(kjump.stage);
 	if (kjump.image) {
 		st.nr_segments = kjump.image->nr_segments;
 		st.entry = kjump.image->entry;
@@ -262,6 +266,12 @@ static long kjump_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return kjump_ioctl_jump(uarg);
 	case KJUMP_IOC_RESTORE:
 		return kjump_ioctl_restore(uarg);
+	case KJUMP_IOC_STAGE_MAP:
+		return kjump_ioctl_stage_map(uarg);
+	case KJUMP_IOC_STAGE:
+		return kjump_ioctl_stage(uarg);
+	case KJUMP_IOC_STAGE_DROP:
+		return kjump_ioctl_stage_drop();
 	default:
 		return -ENOTTY;
 	}
@@ -316,6 +326,8 @@ static void __exit kjump_exit(void)
 	kjump_image_free(kjump.image);
 	kjump.image = NULL;
 	kjump_restore_unmap();
+	kjump_stage_free(kjump.stage);
+	kjump.stage = NULL;
 	if (kjump.peer_ctx) {
 		kjump_ctx_free(kjump.peer_ctx);
 		kfree(kjump.peer_ctx);

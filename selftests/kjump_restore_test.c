@@ -3,7 +3,8 @@
  * kjump selftest: KJUMP_IOC_RESTORE, D's writes of A's pages on resume.
  * In A (no peer) the argument checks; in a B (kexec_jump_buf_pfn= on the
  * command line; b-roundtrip runs this) what may be written: the peer's
- * RAM outside this kernel's own.  Apart from kjump_test so that a B can
+ * RAM outside this kernel's own.  And STAGE_MAP, STAGE and STAGE_DROP, C's
+ * way to resume without D: their checks, and that nothing is left behind.  Apart from kjump_test so that a B can
  * run these alone (this harness has no test filter).
  */
 #define _GNU_SOURCE
@@ -148,6 +149,175 @@ TEST_F(restore, restore_is_confined_to_the_peers_ram_outside_ours)
 	/* Far beyond any RAM of a test guest. */
 	self->r.pfn = 1ULL << 30;
 	EXPECT_RESTORE_FAILS(EADDRNOTAVAIL);
+}
+
+/* ---- STAGE: C's resume without D ---- */
+
+FIXTURE(stage) {
+	int fd;
+	unsigned long long peer;
+	struct kjump_stage_range ranges[2];
+	struct kjump_stage_map map;
+	struct kjump_restore r;
+	char *data;
+};
+
+FIXTURE_SETUP(stage)
+{
+	struct kjump_status st = { .size = sizeof(st) };
+	const char *why;
+
+	self->data = NULL;
+	self->fd = open_dev();
+	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", KJUMP_DEVICE, strerror(errno));
+	why = load_refused(self->fd);
+	if (why)
+		SKIP(return, "%s", why);
+	ASSERT_OK(ioctl(self->fd, KJUMP_IOC_STATUS, &st));
+	ASSERT_EQ(0ULL, st.staged_pages) TH_LOG("a staging was left behind");
+	self->peer = (st.flags & KJUMP_STATUS_PEER) != 0;
+	/* Two pages of this process: RAM of this kernel, in use. */
+	self->data = aligned_alloc(PAGE, 2 * PAGE);
+	ASSERT_NE(NULL, self->data);
+	memset(self->data, 0x5a, 2 * PAGE);
+	self->ranges[0].pfn = own_pfn();
+	ASSERT_NE(0ULL, self->ranges[0].pfn) TH_LOG("no pfn from /proc/self/pagemap");
+	self->ranges[0].nr = 1;
+	self->ranges[1].pfn = self->ranges[0].pfn + 1;
+	self->ranges[1].nr = 1;
+	memset(&self->map, 0, sizeof(self->map));
+	self->map.size = sizeof(self->map);
+	self->map.nr_ranges = 2;
+	self->map.ranges = (uintptr_t)self->ranges;
+	self->map.jump_buf_pfn = self->ranges[0].pfn;
+	memset(&self->r, 0, sizeof(self->r));
+	self->r.size = sizeof(self->r);
+	self->r.pfn = self->ranges[0].pfn;
+	self->r.nr_pages = 1;
+	self->r.buf = (uintptr_t)self->data;
+}
+
+FIXTURE_TEARDOWN(stage)
+{
+	if (self->fd >= 0) {
+		ioctl(self->fd, KJUMP_IOC_STAGE_DROP, 0);
+		close(self->fd);
+	}
+	free(self->data);
+}
+
+static unsigned long long staged_pages(int fd)
+{
+	struct kjump_status st = { .size = sizeof(st) };
+
+	return ioctl(fd, KJUMP_IOC_STATUS, &st) ? ~0ULL : st.staged_pages;
+}
+
+#define EXPECT_MAP_FAILS(err) \
+	EXPECT_ERRNO(err, ioctl(self->fd, KJUMP_IOC_STAGE_MAP, &self->map))
+
+TEST_F(stage, stage_without_a_map_is_enoent)
+{
+	struct kjump_jump j = { .size = sizeof(j), .flags = KJUMP_JUMP_STAGED };
+
+	RETURN_IF_SETUP_SKIPPED();
+	EXPECT_ERRNO(ENOENT, ioctl(self->fd, KJUMP_IOC_STAGE, &self->r));
+	EXPECT_ERRNO(ENOENT, ioctl(self->fd, KJUMP_IOC_STAGE_DROP, 0));
+	EXPECT_ERRNO(ENOENT, ioctl(self->fd, KJUMP_IOC_JUMP, &j));
+	j.flags = KJUMP_JUMP_STAGED | KJUMP_JUMP_BACK;
+	EXPECT_ERRNO(EINVAL, ioctl(self->fd, KJUMP_IOC_JUMP, &j));
+}
+
+TEST_F(stage, stage_map_refuses_bad_fields_and_keeps_nothing)
+{
+	RETURN_IF_SETUP_SKIPPED();
+	if (self->peer)
+		SKIP(return, "this kernel has a peer (it is a B): STAGE_MAP is EBUSY here");
+	self->map.size = 8;
+	EXPECT_MAP_FAILS(EINVAL);
+	self->map.size = sizeof(self->map);
+	self->map.flags = 1;
+	EXPECT_MAP_FAILS(EINVAL);
+	self->map.flags = 0;
+	self->map.pad = 1;
+	EXPECT_MAP_FAILS(EINVAL);
+	self->map.pad = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(self->map.reserved); i++) {
+		self->map.reserved[i] = 1;
+		EXPECT_MAP_FAILS(EINVAL);
+		self->map.reserved[i] = 0;
+	}
+	self->map.nr_ranges = 0;
+	EXPECT_MAP_FAILS(EINVAL);
+	self->map.nr_ranges = KJUMP_STAGE_MAX_RANGES + 1;
+	EXPECT_MAP_FAILS(E2BIG);
+	self->map.nr_ranges = 2;
+	self->map.ranges = 0;
+	EXPECT_MAP_FAILS(EFAULT);
+	self->map.ranges = (uintptr_t)self->ranges;
+	/* No RAM there; an empty range; a page declared twice. */
+	self->ranges[1].pfn = 1ULL << 30;
+	EXPECT_MAP_FAILS(EADDRNOTAVAIL);
+	self->ranges[1].pfn = self->ranges[0].pfn + 1;
+	self->ranges[1].nr = 0;
+	EXPECT_MAP_FAILS(EADDRNOTAVAIL);
+	self->ranges[1].pfn = self->ranges[0].pfn;
+	self->ranges[1].nr = 1;
+	EXPECT_MAP_FAILS(EINVAL);
+	/* The jump buffer must be one of the declared pages. */
+	self->ranges[1].pfn = self->ranges[0].pfn + 1;
+	self->map.jump_buf_pfn = self->ranges[0].pfn + 2;
+	EXPECT_MAP_FAILS(EINVAL);
+	EXPECT_EQ(0ULL, staged_pages(self->fd));
+	EXPECT_ERRNO(ENOENT, ioctl(self->fd, KJUMP_IOC_STAGE_DROP, 0));
+}
+
+/*
+ * A whole staging of two pages, short of a jump: the staged "jump buffer"
+ * is this test's bytes, so JUMP must refuse it before anything happens.
+ */
+TEST_F(stage, stage_takes_each_declared_page_once_and_drops_all)
+{
+	struct kjump_jump j = { .size = sizeof(j), .flags = KJUMP_JUMP_STAGED };
+
+	RETURN_IF_SETUP_SKIPPED();
+	if (self->peer) {
+		EXPECT_MAP_FAILS(EBUSY);
+		SKIP(return, "this kernel has a peer (it is a B): staging is for a C");
+	}
+	ASSERT_OK(ioctl(self->fd, KJUMP_IOC_STAGE_MAP, &self->map));
+	EXPECT_MAP_FAILS(EBUSY);
+	/* Not declared; a bad buffer; CHECK validates only. */
+	self->r.pfn = self->ranges[0].pfn + 2;
+	EXPECT_ERRNO(EADDRNOTAVAIL, ioctl(self->fd, KJUMP_IOC_STAGE, &self->r));
+	self->r.pfn = self->ranges[0].pfn;
+	self->r.nr_pages = 3;
+	EXPECT_ERRNO(EADDRNOTAVAIL, ioctl(self->fd, KJUMP_IOC_STAGE, &self->r));
+	self->r.nr_pages = KJUMP_RESTORE_MAX_PAGES + 1;
+	EXPECT_ERRNO(E2BIG, ioctl(self->fd, KJUMP_IOC_STAGE, &self->r));
+	self->r.nr_pages = 1;
+	self->r.buf = 4096;
+	EXPECT_ERRNO(EFAULT, ioctl(self->fd, KJUMP_IOC_STAGE, &self->r));
+	self->r.buf = (uintptr_t)self->data;
+	self->r.flags = KJUMP_RESTORE_CHECK;
+	EXPECT_OK(ioctl(self->fd, KJUMP_IOC_STAGE, &self->r));
+	self->r.flags = 0;
+	EXPECT_EQ(0ULL, staged_pages(self->fd));
+	/* One of two: the jump wants all of them. */
+	EXPECT_OK(ioctl(self->fd, KJUMP_IOC_STAGE, &self->r));
+	EXPECT_EQ(1ULL, staged_pages(self->fd));
+	EXPECT_ERRNO(EEXIST, ioctl(self->fd, KJUMP_IOC_STAGE, &self->r));
+	EXPECT_ERRNO(ENODATA, ioctl(self->fd, KJUMP_IOC_JUMP, &j));
+	self->r.pfn = self->ranges[1].pfn;
+	EXPECT_OK(ioctl(self->fd, KJUMP_IOC_STAGE, &self->r));
+	EXPECT_EQ(2ULL, staged_pages(self->fd));
+	/* All there, but no jump buffer in them. */
+	EXPECT_ERRNO(EINVAL, ioctl(self->fd, KJUMP_IOC_JUMP, &j));
+	EXPECT_EQ(2ULL, staged_pages(self->fd));
+	EXPECT_OK(ioctl(self->fd, KJUMP_IOC_STAGE_DROP, 0));
+	EXPECT_EQ(0ULL, staged_pages(self->fd));
+	EXPECT_ERRNO(ENOENT, ioctl(self->fd, KJUMP_IOC_STAGE_DROP, 0));
+	EXPECT_ERRNO(ENOENT, ioctl(self->fd, KJUMP_IOC_STAGE, &self->r));
 }
 
 TEST_HARNESS_MAIN

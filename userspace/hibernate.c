@@ -165,6 +165,7 @@ static void kjh_progress(const char *what, uint64_t done, uint64_t total, int *l
 static struct {
 	double read, zstd, write, verify;
 } kjh_t;
+static uint64_t kjh_raw_chunks;	/* B: stored raw, the sample said incompressible */
 
 static double kjh_mono(void)
 {
@@ -906,6 +907,33 @@ static void *kjh_writer_main(void *arg)
 	return NULL;
 }
 
+/*
+ * Random, compressed or encrypted data does not compress, and trying costs
+ * B most of its time on such a workload.  Like btrfs's and zram's
+ * heuristics, compress a sample first: KJH_SAMPLES pages spread over the
+ * chunk; only when every one stays at 98% of its size or more is the
+ * chunk stored raw without trying the rest.
+ */
+#define KJH_SAMPLES		8
+
+static int kjh_incompressible(ZSTD_CCtx *cctx, const char *in, uint32_t np)
+{
+	static char scratch[KJH_PAGE + 512];
+	uint32_t i;
+
+	if (np < KJH_SAMPLES * 4)
+		return 0;
+	for (i = 0; i < KJH_SAMPLES; i++) {
+		size_t cs = ZSTD_compressCCtx(cctx, scratch, sizeof(scratch),
+					      in + (size_t)(i * np / KJH_SAMPLES) * KJH_PAGE,
+					      KJH_PAGE, KJH_ZSTD_LEVEL);
+
+		if (ZSTD_isError(cs) || cs * 100 < KJH_PAGE * 98)
+			return 0;
+	}
+	return 1;
+}
+
 static int kjh_write_chunks(struct kjh_io *io, struct kjh_vmcore *v, const char *dev,
 			    struct kjh_header *h, const struct kjh_range *r)
 {
@@ -976,10 +1004,16 @@ static int kjh_write_chunks(struct kjh_io *io, struct kjh_vmcore *v, const char 
 
 		t = kjh_mono();
 		c = (struct kjh_chunk *)out;
-		cs = ZSTD_compressCCtx(cctx, out + sizeof(*c), outcap - sizeof(*c) - KJH_ALIGN,
-				       in, np * KJH_PAGE, KJH_ZSTD_LEVEL);
+		if (kjh_incompressible(cctx, in, np)) {
+			cs = 0;
+			kjh_raw_chunks++;
+		} else {
+			cs = ZSTD_compressCCtx(cctx, out + sizeof(*c),
+					       outcap - sizeof(*c) - KJH_ALIGN, in, np * KJH_PAGE,
+					       KJH_ZSTD_LEVEL);
+		}
 		memset(c, 0, sizeof(*c));
-		if (ZSTD_isError(cs) || cs >= np * KJH_PAGE) {
+		if (!cs || ZSTD_isError(cs) || cs >= np * KJH_PAGE) {
 			memcpy(out + sizeof(*c), in, np * KJH_PAGE);
 			cs = np * KJH_PAGE;
 			c->flags = KJH_CHUNK_RAW;
@@ -1128,9 +1162,9 @@ int cmd_save_image(int argc, char **argv)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	fprintf(stderr, "kjump: image saved: %" PRIu64 " pages (%" PRIu64 " MiB) in %" PRIu64
-		" MiB, %" PRIu64 " chunks, %.1f s (reading A %.1f s, compressing %.1f s, "
-		"waiting for the disk %.1f s); powering off\n", h->nr_pages,
-		h->nr_pages * KJH_PAGE >> 20, h->image_size >> 20, h->nr_chunks,
+		" MiB, %" PRIu64 " chunks (%" PRIu64 " incompressible), %.1f s (reading A %.1f s, "
+		"compressing %.1f s, waiting for the disk %.1f s); powering off\n", h->nr_pages,
+		h->nr_pages * KJH_PAGE >> 20, h->image_size >> 20, h->nr_chunks, kjh_raw_chunks,
 		(double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
 		kjh_t.read, kjh_t.zstd, kjh_t.write);
 	close(io.fd);
@@ -1221,16 +1255,35 @@ out:
 	return ret;
 }
 
+static int kjh_resume_direct(int kfd, struct kjh_io *io, const char *dev, const char *spec,
+			     struct kjh_header *h, const struct kjh_range *r, char *why,
+			     size_t wlen);
+
+/*
+ * Can C hold all of A's saved pages beside itself?  STAGE needs one free
+ * page per saved page; leave C's initramfs room to run.
+ */
+#define KJH_STAGE_SPARE		(48ULL << 20)
+
+static int kjh_stage_fits(const struct kjh_header *h, uint64_t *avail)
+{
+	*avail = kj_meminfo("MemAvailable");
+	return h->nr_pages * KJH_PAGE + KJH_STAGE_SPARE <= *avail;
+}
+
 static void kjh_help_resume(FILE *f)
 {
 	fprintf(f,
 "usage: %s resume [--image DEV[:OFFSET]] [--kernel BZIMAGE] [--initrd FILE]\n"
-"                 [--append \"ARGS\"] [--check | --discard]\n"
+"                 [--append \"ARGS\"] [--through-d] [--check | --discard]\n"
 "  In C, early in boot (the initramfs, before any of A's filesystems is\n"
 "  touched): check the hibernation image at DEV (default: kjump.resume= on\n"
 "  the command line) against this machine and kernel, load kernel D (default\n"
 "  /boot/vmlinuz-$(uname -r) with /var/lib/kjump/initrd.img-$(uname -r)) into\n"
-"  the region A used, and jump into it; D restores A.  --check only checks.\n"
+"  the region A used, and jump into it; D restores A.  When A's pages fit in\n"
+"  this kernel's free memory, it restores A itself instead, without D (faster;\n"
+"  --through-d, or kjump.resume_via=d on the command line, always uses D).\n"
+"  --check only checks.\n"
 "  --discard marks the image used without resuming it: a C that boots on\n"
 "  after a refusal changes the filesystems A had mounted, so the image must\n"
 "  never be applied later (swsusp likewise drops its image once read).\n"
@@ -1244,6 +1297,7 @@ int cmd_resume(int argc, char **argv)
 		KJ_HELPER_OPTIONS,
 		{ "check", no_argument, NULL, 'c' },
 		{ "discard", no_argument, NULL, 'D' },
+		{ "through-d", no_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -1255,10 +1309,11 @@ int cmd_resume(int argc, char **argv)
 	struct kjump_status st;
 	struct kjump_jump j;
 	uint64_t off;
-	int c, check = 0, discard = 0, kfd, ret;
+	int c, check = 0, discard = 0, through_d = 0, kfd, ret;
+	uint64_t avail;
 
 	kj_helper_init(&d);
-	while ((c = getopt_long(argc, argv, "I:k:i:a:cDh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "I:k:i:a:cDTh", opts, NULL)) != -1) {
 		ret = kj_helper_option(&d, c, optarg);
 		if (ret < 0)
 			return 2;
@@ -1268,6 +1323,7 @@ int cmd_resume(int argc, char **argv)
 		case 'I': snprintf(spec, sizeof(spec), "%s", optarg); break;
 		case 'c': check = 1; break;
 		case 'D': discard = 1; break;
+		case 'T': through_d = 1; break;
 		case 'h': kjh_help_resume(stdout); return 0;
 		default: kjh_help_resume(stderr); return 2;
 		}
@@ -1278,7 +1334,8 @@ int cmd_resume(int argc, char **argv)
 	}
 	if (discard)
 		return kjh_discard(spec);
-	if (kjh_open_image(spec, &io, &off, dev, sizeof(dev), 0))
+	/* Writable unless only checking: resuming without D marks it used. */
+	if (kjh_open_image(spec, &io, &off, dev, sizeof(dev), !check))
 		return 1;
 	ret = kjh_read_header(&io, off, &h, &r, why, sizeof(why));
 	if (ret) {
@@ -1295,6 +1352,24 @@ int cmd_resume(int argc, char **argv)
 	       (uint64_t)(h->region.start + h->region.size - 1));
 	if (check)
 		return 0;
+	if (kj_cmdline_value("kjump.resume_via", why, sizeof(why)) && !strcmp(why, "d"))
+		through_d = 1;
+	if (!through_d && kjh_stage_fits(h, &avail)) {
+		kfd = kj_open();
+		ret = kjh_resume_direct(kfd, &io, dev, spec, h, r, why, sizeof(why));
+		if (ret != -ENOMEM) {
+			fprintf(stderr, "%s: %s: not resumed: %s\n", prog, spec, why);
+			return 1;
+		}
+		printf("resume: %s; resuming through D instead\n", why);
+		kjh_kmsg("kjump: resume: %s; resuming through D instead\n", why);
+		close(kfd);
+	} else if (!through_d) {
+		snprintf(why, sizeof(why), "A's %" PRIu64 " MiB do not fit in this kernel's %" PRIu64
+			 " MiB available", (h->nr_pages * KJH_PAGE) >> 20, avail >> 20);
+		printf("resume: %s; resuming through D\n", why);
+		kjh_kmsg("kjump: resume: %s; resuming through D\n", why);
+	}
 	if (kj_helper_ready(&d, "D"))
 		return 1;
 	kfd = kj_open();
@@ -1359,14 +1434,66 @@ static int kjh_restore_broken(const char *why)
 	return 1;
 }
 
-static int kjh_restore_call(int kfd, uint64_t pfn, uint64_t nr, void *buf, uint32_t flags)
+static int kjh_page_call(int kfd, unsigned long cmd, uint64_t pfn, uint64_t nr, void *buf,
+			 uint32_t flags)
 {
 	struct kjump_restore req = {
 		.size = sizeof(req), .flags = flags, .pfn = pfn, .nr_pages = nr,
 		.buf = (uintptr_t)buf,
 	};
 
-	return ioctl(kfd, KJUMP_IOC_RESTORE, &req) ? -errno : 0;
+	return ioctl(kfd, cmd, &req) ? -errno : 0;
+}
+
+static int kjh_restore_call(int kfd, uint64_t pfn, uint64_t nr, void *buf, uint32_t flags)
+{
+	return kjh_page_call(kfd, KJUMP_IOC_RESTORE, pfn, nr, buf, flags);
+}
+
+/*
+ * Hand a chunk's @np pages to the module (RESTORE in D, STAGE in C), in
+ * runs along the range table; *ri and *roff say where the last one ended.
+ */
+static int kjh_put_pages(int kfd, unsigned long cmd, const struct kjh_range *r, uint64_t *ri,
+			 uint64_t *roff, char *pages, uint32_t npages, char *why, size_t wlen)
+{
+	uint32_t np = 0;
+
+	while (np < npages) {
+		uint64_t run = r[*ri].nr - *roff;
+		int ret;
+
+		if (run > npages - np)
+			run = npages - np;
+		if (run > KJUMP_RESTORE_MAX_PAGES)
+			run = KJUMP_RESTORE_MAX_PAGES;
+		ret = kjh_page_call(kfd, cmd, r[*ri].pfn + *roff, run, pages + np * KJH_PAGE, 0);
+		if (ret) {
+			snprintf(why, wlen, "%s pages at pfn 0x%" PRIx64 ": %s",
+				 cmd == KJUMP_IOC_STAGE ? "staging" : "writing", r[*ri].pfn + *roff,
+				 strerror(-ret));
+			return ret;
+		}
+		np += (uint32_t)run;
+		*roff += run;
+		if (*roff == r[*ri].nr) {
+			(*ri)++;
+			*roff = 0;
+		}
+	}
+	return 0;
+}
+
+static int kjh_decompress(ZSTD_DCtx *dctx, const struct kjh_chunk *c, char *pages)
+{
+	size_t d;
+
+	if (c->flags == KJH_CHUNK_RAW) {
+		memcpy(pages, c + 1, c->csize);
+		return 0;
+	}
+	d = ZSTD_decompressDCtx(dctx, pages, KJH_CHUNK_PAGES * KJH_PAGE, c + 1, c->csize);
+	return ZSTD_isError(d) || d != c->npages * KJH_PAGE ? -EBADMSG : 0;
 }
 
 static int memchr_nonzero(const char *p, size_t n)
@@ -1522,6 +1649,35 @@ static void kjh_reader_stop(struct kjh_reader *rd)
 	rd->dio.fd = -1;
 }
 
+/* Chunk @n, the reader's error @err for it, checked whole: 0 or why not. */
+static int kjh_chunk_check(const struct kjh_header *h, const struct kjh_chunk *c, int err,
+			   uint64_t n, uint64_t k, uint64_t pos, char *why, size_t wlen)
+{
+	const char *data = (const char *)(c + 1);
+
+	if (err == -EIO || err == -ENOSPC) {
+		snprintf(why, wlen, "the image is truncated (chunk %" PRIu64 " cannot be read)", n);
+		return -EIO;
+	}
+	if (err || c->first != k || !c->npages || c->npages > KJH_CHUNK_PAGES ||
+	    c->npages > h->nr_pages - k ||
+	    (c->flags == KJH_CHUNK_RAW && c->csize != c->npages * KJH_PAGE) ||
+	    c->flags > KJH_CHUNK_RAW) {
+		snprintf(why, wlen, "chunk %" PRIu64 " at byte %" PRIu64 " is damaged", n, pos);
+		return -EINVAL;
+	}
+	if (memchr_nonzero(data + c->csize,
+			   kjh_align(sizeof(*c) + c->csize, KJH_ALIGN) - sizeof(*c) - c->csize)) {
+		snprintf(why, wlen, "chunk %" PRIu64 " is damaged (padding)", n);
+		return -EINVAL;
+	}
+	if (kjh_chunk_hash(c, data) != c->hash) {
+		snprintf(why, wlen, "chunk %" PRIu64 " fails its checksum: the image is damaged", n);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* Pass 1: every chunk in order, complete, with its checksum and zero padding. */
 static int kjh_verify(struct kjh_io *io, const char *dev, const struct kjh_header *h,
 		      char *why, size_t wlen)
@@ -1541,26 +1697,8 @@ static int kjh_verify(struct kjh_io *io, const char *dev, const struct kjh_heade
 		int err = kjh_reader_next(&rd, &buf, &at);
 
 		c = (struct kjh_chunk *)buf;
-		if (err == -EIO || err == -ENOSPC) {
-			snprintf(why, wlen, "the image is truncated (chunk %" PRIu64 " cannot be read)",
-				 n);
-			ret = -EIO;
-		} else if (err || c->first != k || !c->npages || c->npages > KJH_CHUNK_PAGES ||
-			   c->npages > h->nr_pages - k ||
-			   (c->flags == KJH_CHUNK_RAW && c->csize != c->npages * KJH_PAGE) ||
-			   c->flags > KJH_CHUNK_RAW) {
-			snprintf(why, wlen, "chunk %" PRIu64 " at byte %" PRIu64 " is damaged", n, pos);
-			ret = -EINVAL;
-		} else if (memchr_nonzero(buf + sizeof(*c) + c->csize,
-					  kjh_align(sizeof(*c) + c->csize, KJH_ALIGN) -
-					  sizeof(*c) - c->csize)) {
-			snprintf(why, wlen, "chunk %" PRIu64 " is damaged (padding)", n);
-			ret = -EINVAL;
-		} else if (kjh_chunk_hash(c, buf + sizeof(*c)) != c->hash) {
-			snprintf(why, wlen, "chunk %" PRIu64 " fails its checksum: the image is damaged",
-				 n);
-			ret = -EINVAL;
-		} else {
+		ret = kjh_chunk_check(h, c, err, n, k, pos, why, wlen);
+		if (!ret) {
 			k += c->npages;
 			pos += kjh_align(sizeof(*c) + c->csize, KJH_ALIGN);
 			kjh_progress("verifying the image", pos, h->image_size, &last);
@@ -1573,6 +1711,124 @@ static int kjh_verify(struct kjh_io *io, const char *dev, const struct kjh_heade
 			 k, h->nr_pages);
 		ret = -EINVAL;
 	}
+	return ret;
+}
+
+/*
+ * C: resume without D (docs/abi.md, STAGE).  One pass: each chunk is
+ * checked, decompressed and staged in C's free memory.  Nothing of A's is
+ * in place before the jump, so a bad chunk still lets C boot on.
+ * -ENOMEM: A's pages do not fit beside C; the caller goes through D.
+ */
+static int kjh_resume_direct(int kfd, struct kjh_io *io, const char *dev, const char *spec,
+			     struct kjh_header *h, const struct kjh_range *r, char *why,
+			     size_t wlen)
+{
+	static struct kjh_reader rd;
+	struct kjump_stage_map map = { .size = sizeof(map) };
+	struct kjump_stage_range *sr = calloc(h->nr_ranges, sizeof(*sr));
+	ZSTD_DCtx *dctx = ZSTD_createDCtx();
+	uint64_t i, n, k = 0, pos = h->header_size, at, ri = 0, roff = 0;
+	char *pages = NULL, *buf, line[320];
+	struct kjump_jump j;
+	int ret = 0, last = -1;
+	double t;
+
+	if (posix_memalign((void **)&pages, KJH_PAGE, KJH_CHUNK_PAGES * KJH_PAGE))
+		pages = NULL;
+	if (!sr || !pages || !dctx) {
+		snprintf(why, wlen, "out of memory");
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < h->nr_ranges; i++) {
+		sr[i].pfn = r[i].pfn;
+		sr[i].nr = r[i].nr;
+	}
+	map.nr_ranges = (uint32_t)h->nr_ranges;
+	map.ranges = (uintptr_t)sr;
+	map.jump_buf_pfn = h->jump_buf_pfn;
+	if (h->nr_ranges > KJUMP_STAGE_MAX_RANGES || ioctl(kfd, KJUMP_IOC_STAGE_MAP, &map)) {
+		ret = h->nr_ranges > KJUMP_STAGE_MAX_RANGES ? -E2BIG : -errno;
+		snprintf(why, wlen, "the module refuses the image's page list: %s%s", strerror(-ret),
+			 ret == -EADDRNOTAVAIL ? " (pages outside this machine's RAM)" : "");
+		if (ret == -EBUSY || ret == -ENOMEM)
+			ret = -ENOMEM;	/* not the image's fault: D may still do it */
+		goto out;
+	}
+	if (kjh_reader_start(&rd, io, dev, h)) {
+		kjh_reader_stop(&rd);
+		snprintf(why, wlen, "out of memory");
+		ret = -ENOMEM;
+		goto out_drop;
+	}
+	kjh_kmsg("kjump: resume: staging the image at %s in this kernel (no D)\n", spec);
+	for (n = 0; n < h->nr_chunks && !ret; n++) {
+		struct kjh_chunk *c;
+		int err;
+
+		t = kjh_mono();
+		err = kjh_reader_next(&rd, &buf, &at);
+		kjh_t.read += kjh_mono() - t;
+		t = kjh_mono();
+		c = (struct kjh_chunk *)buf;
+		ret = kjh_chunk_check(h, c, err, n, k, pos, why, wlen);
+		kjh_t.verify += kjh_mono() - t;
+		t = kjh_mono();
+		if (!ret && kjh_decompress(dctx, c, pages)) {
+			snprintf(why, wlen, "chunk %" PRIu64 " does not decompress: the image is damaged",
+				 n);
+			ret = -EINVAL;
+		}
+		kjh_t.zstd += kjh_mono() - t;
+		t = kjh_mono();
+		if (!ret)
+			ret = kjh_put_pages(kfd, KJUMP_IOC_STAGE, r, &ri, &roff, pages, c->npages,
+					    why, wlen);
+		kjh_t.write += kjh_mono() - t;
+		if (!ret) {
+			k += c->npages;
+			pos += kjh_align(sizeof(*c) + c->csize, KJH_ALIGN);
+			kjh_progress("staging A's image", pos, h->image_size, &last);
+		}
+		kjh_reader_done(&rd);
+	}
+	kjh_reader_stop(&rd);
+	if (!ret && (k != h->nr_pages || pos != h->image_size)) {
+		snprintf(why, wlen, "the chunks hold %" PRIu64 " pages, the header says %" PRIu64,
+			 k, h->nr_pages);
+		ret = -EINVAL;
+	}
+	if (ret)
+		goto out_drop;
+
+	/* All of it checked and staged: mark it used, then jump. */
+	memcpy(h->magic, KJH_USED, 8);
+	if (kjh_rw(io, h, KJH_PAGE, 0, 1) || fsync(io->fd)) {
+		snprintf(why, wlen, "cannot mark the image used");
+		ret = -EIO;
+		goto out_drop;
+	}
+	snprintf(line, sizeof(line), "kjump: resume: A staged (%" PRIu64 " pages) at C uptime "
+		 "%.2f s; jumping into A (reading %.1f s, checking %.1f s, decompressing %.1f s, "
+		 "staging %.1f s)\n", k, kjh_uptime(), kjh_t.read, kjh_t.verify, kjh_t.zstd,
+		 kjh_t.write);
+	kjh_kmsg("%s", line);
+	printf("resume: %s", line + strlen("kjump: resume: "));
+	fflush(NULL);
+	memset(&j, 0, sizeof(j));
+	j.size = sizeof(j);
+	j.flags = KJUMP_JUMP_STAGED;
+	ret = ioctl(kfd, KJUMP_IOC_JUMP, &j) ? -errno : -ECANCELED;
+	snprintf(why, wlen, "the jump into A failed: %s; the image of %s is spent",
+		 strerror(-ret), spec);
+out_drop:
+	ioctl(kfd, KJUMP_IOC_STAGE_DROP, 0);
+out:
+	if (dctx)
+		ZSTD_freeDCtx(dctx);
+	free(pages);
+	free(sr);
 	return ret;
 }
 
@@ -1649,7 +1905,6 @@ int cmd_restore_image(int argc, char **argv)
 		return kjh_restore_broken("out of memory");
 	for (n = 0; n < h->nr_chunks; n++) {
 		struct kjh_chunk *c;
-		uint32_t np = 0;
 
 		t = kjh_mono();
 		ret = kjh_reader_next(&rd, &buf, &pos);
@@ -1658,35 +1913,14 @@ int cmd_restore_image(int argc, char **argv)
 			return kjh_restore_broken("the image changed while it was read");
 		kjh_t.read += kjh_mono() - t;
 		t = kjh_mono();
-		if (c->flags == KJH_CHUNK_RAW) {
-			memcpy(pages, buf + sizeof(*c), c->csize);
-		} else {
-			size_t d = ZSTD_decompressDCtx(dctx, pages, KJH_CHUNK_PAGES * KJH_PAGE,
-						       buf + sizeof(*c), c->csize);
-
-			if (ZSTD_isError(d) || d != c->npages * KJH_PAGE)
-				return kjh_restore_broken("a chunk does not decompress");
-		}
+		if (kjh_decompress(dctx, c, pages))
+			return kjh_restore_broken("a chunk does not decompress");
 		kjh_t.zstd += kjh_mono() - t;
 		t = kjh_mono();
-		while (np < c->npages) {
-			uint64_t run = r[ri].nr - roff;
-
-			if (run > c->npages - np)
-				run = c->npages - np;
-			ret = kjh_restore_call(kfd, r[ri].pfn + roff, run, pages + np * KJH_PAGE, 0);
-			if (ret) {
-				snprintf(why, sizeof(why), "writing pages at pfn 0x%" PRIx64 ": %s",
-					 r[ri].pfn + roff, strerror(-ret));
-				return kjh_restore_broken(why);
-			}
-			np += (uint32_t)run;
-			roff += run;
-			if (roff == r[ri].nr) {
-				ri++;
-				roff = 0;
-			}
-		}
+		ret = kjh_put_pages(kfd, KJUMP_IOC_RESTORE, r, &ri, &roff, pages, c->npages, why,
+				    sizeof(why));
+		if (ret)
+			return kjh_restore_broken(why);
 		kjh_t.write += kjh_mono() - t;
 		done += c->npages;
 		kjh_reader_done(&rd);

@@ -9,12 +9,21 @@ spec=$(grep -ao 'kjump.resume=/dev/vda:[0-9]*' "$tap" | tail -n 1)
 [ -n "$spec" ] || exit 0
 . "$(dirname "$0")/targets.sh"
 case $phase in
-1)
+1|2)
+	# Boot 3: A holds 30% now, and C must put it back itself, without D.
 	echo "phase_append='$spec'" ;;
-2)
+3)
+	line=$(tr -d '\r' <"$5" | grep -a 'kjump: resume: A staged' | tail -n 1)
+	if [ -n "$line" ] && ! tr -d '\r' <"$5" |
+		awk '/kjump: resume: A staged/ { s = 1 } s && /jumping into D/ { d = 1 } END { exit !d }'; then
+		echo "ok - host: C resumed A at 30% itself, without D (${line#*kjump: resume: })" >>"$tap"
+	else
+		echo "not ok - host: C did not resume A at 30% without D" >>"$tap"
+	fi
 	# C with the other amd64 kernel (both are in the image).  The i386
 	# image has one kernel: there C finds the image damaged instead (one
-	# byte flipped in its first chunk, which D's checksum catches).
+	# byte flipped in its first chunk, which C's checksum catches: the
+	# 30% image fits beside C, so C checks it itself).
 	if [ "$phase_kver" != "$K686" ]; then
 		other=$K612
 		[ "$phase_kver" = "$K612" ] && other=$K61

@@ -5,7 +5,8 @@
 # nothing when done.  Phase 1 was A hibernating; then C sees a damaged
 # image (one byte flipped), a truncated one (the disk cut in the middle of
 # it), the intact image on a machine with more memory (another memory
-# map), and finally the intact image on the same machine: A resumes.
+# map), and finally the intact image on the same machine: A resumes, C
+# staging its pages itself when they fit beside it, else through D.
 set -uo pipefail
 phase=$1 tap=$2 disk2=$3 build=$4 console=$5
 grep -aq '^KJUMP-DONE' "$tap" && exit 0
@@ -25,7 +26,9 @@ case $phase in
 	printf "$(printf '\\%03o' $(((byte ^ 0x5a) & 255)))" |
 		dd of="$bad" bs=1 seek="$at" conv=notrunc 2>/dev/null
 	echo "echo '# host: flipped the byte at $at of the image (offset $off, $image_size bytes)' >&2"
-	echo "phase_append='$spec kjexpect=refuse:did.not.resume' phase_disk2='$bad' phase_mem=1G"
+	# Through D (kjump.resume_via=d): D must find the damage before writing
+	# a page.  The last boot resumes without D when A's pages fit beside C.
+	echo "phase_append='$spec kjump.resume_via=d kjexpect=refuse:did.not.resume' phase_disk2='$bad' phase_mem=1G"
 	;;
 2)
 	# D found the damage, before writing a page; its reason is on the console.

@@ -109,7 +109,8 @@ struct kjump_status {
 	__u64 list_pages;	/* indirection list pages */
 	__u64 nr_jumps;		/* completed round trips */
 	__u64 region_limit;	/* regions must end at or below this address */
-	__u64 reserved[3];
+	__u64 staged_pages;	/* C: pages of A staged (STAGE) so far */
+	__u64 reserved[2];
 };
 
 /*
@@ -125,7 +126,13 @@ struct kjump_status {
  * save (System RAM, not free, outside the region).
  */
 #define KJUMP_JUMP_SAVEMAP	(1U << 1)
-#define KJUMP_JUMP_FLAGS_MASK	(KJUMP_JUMP_BACK | KJUMP_JUMP_SAVEMAP)
+/*
+ * C into A, resuming from an image without D: every page declared by
+ * STAGE_MAP must have been staged [ENODATA].  The stub puts the staged
+ * pages in place at the last moment and enters A with status RESTORED.
+ */
+#define KJUMP_JUMP_STAGED	(1U << 2)
+#define KJUMP_JUMP_FLAGS_MASK	(KJUMP_JUMP_BACK | KJUMP_JUMP_SAVEMAP | KJUMP_JUMP_STAGED)
 
 struct kjump_jump {
 	__u32 size;		/* in: sizeof(struct kjump_jump) */
@@ -157,6 +164,9 @@ struct kjump_jump {
 #define KJUMP_IOC_STATUS	_IOWR(KJUMP_IOC_MAGIC, 3, struct kjump_status)
 #define KJUMP_IOC_JUMP		_IOWR(KJUMP_IOC_MAGIC, 4, struct kjump_jump)
 #define KJUMP_IOC_RESTORE	_IOW(KJUMP_IOC_MAGIC, 5, struct kjump_restore)
+#define KJUMP_IOC_STAGE_MAP	_IOW(KJUMP_IOC_MAGIC, 6, struct kjump_stage_map)
+#define KJUMP_IOC_STAGE		_IOW(KJUMP_IOC_MAGIC, 7, struct kjump_restore)
+#define KJUMP_IOC_STAGE_DROP	_IO(KJUMP_IOC_MAGIC, 8)
 
 /*
  * RESTORE, in D: write nr_pages pages from buf to the peer's physical pages
@@ -174,6 +184,34 @@ struct kjump_restore {
 	__u64 nr_pages;
 	__u64 buf;		/* user address of nr_pages * page size */
 				/* bytes (ignored with KJUMP_RESTORE_CHECK) */
+	__u64 reserved[2];	/* must be zero */
+};
+
+/*
+ * Resuming without D, in C (docs/abi.md).  STAGE_MAP declares the pages an
+ * image restores (its range table) and A's jump buffer among them; STAGE
+ * (struct kjump_restore, as RESTORE) copies page data into C's free memory,
+ * away from every declared page; JUMP with KJUMP_JUMP_STAGED puts them in
+ * place and enters A; STAGE_DROP frees it all.  Only in a kernel with
+ * nothing loaded and no peer [EBUSY]; one staging at a time [EBUSY].
+ * Declared pages must be System RAM of this kernel [EADDRNOTAVAIL], each
+ * once [EINVAL]; STAGE takes only declared pages not yet staged
+ * [EADDRNOTAVAIL, EEXIST], and ENOMEM when this kernel's free memory runs
+ * out (nothing of that call staged).
+ */
+#define KJUMP_STAGE_MAX_RANGES	(1U << 20)	/* nr_ranges [E2BIG] */
+struct kjump_stage_range {
+	__u64 pfn;		/* first page frame */
+	__u64 nr;		/* pages */
+};
+
+struct kjump_stage_map {
+	__u32 size;		/* sizeof(struct kjump_stage_map) */
+	__u32 flags;		/* must be zero */
+	__u32 nr_ranges;
+	__u32 pad;
+	__u64 ranges;		/* user address of struct kjump_stage_range[] */
+	__u64 jump_buf_pfn;	/* A's kexec_jump_buf_pfn, a declared page */
 	__u64 reserved[2];	/* must be zero */
 };
 
