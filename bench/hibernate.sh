@@ -4,7 +4,8 @@
 # the same VM (QEMU TCG, 2 CPUs, 1 GiB) and the same A (KJ_PCT, default 30%,
 # of RAM in mlocked, checksummed pages), in one run.  Prints image sizes
 # and the wall times of save and of resume, each with its ratio; asserts
-# nothing.  Times are kernel log timestamps of the kernels that do the
+# nothing.  KJ_BENCH_ROUNDS rounds (default 3), each a fresh guest; the
+# last lines are the medians.  Times are kernel log timestamps of the kernels that do the
 # work:
 #   swsusp save    hibernation entry -> power down (A's clock)
 #   swsusp resume  C's boot -> image read (C's clock)
@@ -17,29 +18,38 @@
 # The real Debian guest by default (A with systemd, its own root disk, kjump
 # from DKMS and every default); KJ_BENCH_GUEST=bare for the small test
 # initramfs guest, B with a small initramfs.
-if [ "${KJ_BENCH_GUEST:-debian}" = bare ]; then
-	scen=bench-hibernate
-	KJ_KEEP_DISKS=1 KJ_DISK2=ext4:2G KJ_DISK3=raw:2G KJ_APPEND="kjpct=${KJ_PCT:-30}" KJ_TIMEOUT=900 \
-		"$top/selftests/qemu/boot.sh" "$target" $scen >/tmp/kjump-bench-hib.$$ 2>&1
-else
-	scen=debian-bench-hibernate
-	KJ_KEEP_DISKS=1 KJ_DISK3=raw:2G KJ_APPEND="kjpct=${KJ_PCT:-30}" KJ_TIMEOUT=900 \
-		"$top/selftests/qemu/boot.sh" "$target" $scen >/tmp/kjump-bench-hib.$$ 2>&1
-fi
-rc=$?
-grep -aE '^    (ok|not ok|# bench|# hibernate|# resumed|#   A )' /tmp/kjump-bench-hib.$$ | sed 's/^    //'
-tail -n 1 /tmp/kjump-bench-hib.$$
-# A's own part of kjump's jump out (freeze, devices, CPUs), which B's clock misses.
-a_out=$(sed -n 's/.*A stopped for \([0-9.]*\) ms before the jump.*/\1/p' /tmp/kjump-bench-hib.$$ | head -n 1)
-rm -f /tmp/kjump-bench-hib.$$
-console=$top/build/logs/$target-$scen.console
-swap=$top/build/$target/disk3-$scen.img
-[ $rc -eq 0 ] && [ -f "$console" ] || { echo "bench: the guest run failed; see $console"; exit 1; }
-# Where swsusp's data ends on the swap device: the last non-zero 1 MiB.
+rounds=${KJ_BENCH_ROUNDS:-3}
 gcc -std=gnu11 -O2 -I"$top/include/uapi" -o "/tmp/kj_bench.$$" "$top/bench/kj_bench.c" || exit 1
-swsusp_mib=$("/tmp/kj_bench.$$" lastnz "$swap")
-rm -f "/tmp/kj_bench.$$"
-tr -d '\r' <"$console" | awk -v swmib="$swsusp_mib" -v target="$target" -v guest="${KJ_BENCH_GUEST:-debian}" -v kj_stop="${a_out:-0}" '
+figures=$(mktemp)
+trap 'rm -f "$figures" /tmp/kj_bench.$$ /tmp/kjump-bench-hib.$$' EXIT
+# One round: a fresh guest, swsusp then kjump on the same A.  Prints the
+# round's table and appends its figures to $figures.
+bench_round() {
+	local round=$1 rc a_out console swap swsusp_mib
+	if [ "${KJ_BENCH_GUEST:-debian}" = bare ]; then
+		scen=bench-hibernate
+		KJ_KEEP_DISKS=1 KJ_DISK2=ext4:2G KJ_DISK3=raw:2G KJ_APPEND="kjpct=${KJ_PCT:-30}" KJ_TIMEOUT=900 \
+			"$top/selftests/qemu/boot.sh" "$target" $scen >/tmp/kjump-bench-hib.$$ 2>&1
+	else
+		scen=debian-bench-hibernate
+		KJ_KEEP_DISKS=1 KJ_DISK3=raw:2G KJ_APPEND="kjpct=${KJ_PCT:-30}" KJ_TIMEOUT=900 \
+			"$top/selftests/qemu/boot.sh" "$target" $scen >/tmp/kjump-bench-hib.$$ 2>&1
+	fi
+	rc=$?
+	echo "==== round $round of $rounds"
+	grep -aE '^    (ok|not ok|# bench|# hibernate|# resumed|#   A )' /tmp/kjump-bench-hib.$$ | sed 's/^    //'
+	tail -n 1 /tmp/kjump-bench-hib.$$
+	# A's own part of kjump's jump out (freeze, devices, CPUs), which B's clock misses.
+	a_out=$(sed -n 's/.*A stopped for \([0-9.]*\) ms before the jump.*/\1/p' /tmp/kjump-bench-hib.$$ | head -n 1)
+	console=$top/build/logs/$target-$scen.console
+	swap=$top/build/$target/disk3-$scen.img
+	[ $rc -eq 0 ] && [ -f "$console" ] || { echo "bench: the guest run failed; see $console"; return 1; }
+	# Where swsusp's data ends on the swap device: the last non-zero 1 MiB.
+	swsusp_mib=$("/tmp/kj_bench.$$" lastnz "$swap")
+	bench_awk "$console" "$swsusp_mib" "${a_out:-0}"
+}
+bench_awk() {
+tr -d '\r' <"$1" | awk -v swmib="$2" -v target="$target" -v guest="${KJ_BENCH_GUEST:-debian}" -v kj_stop="$3" -v figures="$figures" '
 	function ts(line) { return substr(line, 2, index(line, "]") - 2) + 0 }
 	/^==== kjump-boot / { boot = $3 }
 	/Linux version/ { kernels[boot]++ }
@@ -68,6 +78,7 @@ tr -d '\r' <"$console" | awk -v swmib="$swsusp_mib" -v target="$target" -v guest
 		printf("  save    swsusp %5.1f s     kjump %5.1f s     kjump/swsusp %.2f\n", sw_save, kj_save, kj_save / sw_save)
 		printf("  resume  swsusp %5.1f s     kjump %5.1f s     kjump/swsusp %.2f\n", sw_read, kj_res, kj_res / sw_read)
 		printf("  save + resume: kjump/swsusp %.2f (target <= 0.8)\n", (kj_save + kj_res) / (sw_save + sw_read))
+		printf("%d %d %.2f %.2f %.2f %.2f\n", swmib, kj_mib, sw_save, kj_save, sw_read, kj_res) >>figures
 		printf("where kjump'"'"'s time goes (kernel clocks; a job kernel'"'"'s own decompression before its clock starts is not counted):\n")
 		printf("  save    A stopping %.1f s, B booting to its init %.1f s, B saving and powering off %.1f s\n", kj_stop / 1000, init[2], kj_off - init[2])
 		if (kj_direct)
@@ -81,3 +92,27 @@ tr -d '\r' <"$console" | awk -v swmib="$swsusp_mib" -v target="$target" -v guest
 		else
 			printf("  D: %s\n", d_line)
 	}'
+}
+
+ok=0
+for r in $(seq 1 "$rounds"); do
+	bench_round "$r" && ok=$((ok + 1))
+done
+[ "$ok" -gt 0 ] || exit 1
+# The median of each figure over the rounds (swsusp's save time, above
+# all, varies from one boot to the next).
+awk -v n="$ok" -v target="$target" '
+	{ for (i = 1; i <= 6; i++) v[i, NR] = $i }
+	function median(i,   a, k, j, t) {
+		for (k = 1; k <= n; k++) a[k] = v[i, k]
+		for (k = 1; k <= n; k++) for (j = k + 1; j <= n; j++) if (a[j] < a[k]) { t = a[k]; a[k] = a[j]; a[j] = t }
+		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+	}
+	END {
+		sm = median(1); km = median(2); ss = median(3); ks = median(4); sr = median(5); kr = median(6)
+		printf("\n%s, median of %d rounds:\n", target, n)
+		printf("  image   swsusp %5d MiB   kjump %5d MiB   kjump/swsusp %.2f (target <= 1)\n", sm, km, km / sm)
+		printf("  save    swsusp %5.1f s     kjump %5.1f s     kjump/swsusp %.2f\n", ss, ks, ks / ss)
+		printf("  resume  swsusp %5.1f s     kjump %5.1f s     kjump/swsusp %.2f\n", sr, kr, kr / sr)
+		printf("  save + resume: kjump/swsusp %.2f (target <= 0.8)\n", (ks + kr) / (ss + sr))
+	}' "$figures"

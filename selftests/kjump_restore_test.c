@@ -178,7 +178,7 @@ FIXTURE_SETUP(stage)
 	self->peer = (st.flags & KJUMP_STATUS_PEER) != 0;
 	/* Two pages of this process: RAM of this kernel, in use. */
 	self->data = aligned_alloc(PAGE, 2 * PAGE);
-	ASSERT_NE(NULL, self->data);
+	ASSERT_TRUE(self->data != NULL);
 	memset(self->data, 0x5a, 2 * PAGE);
 	self->ranges[0].pfn = own_pfn();
 	ASSERT_NE(0ULL, self->ranges[0].pfn) TH_LOG("no pfn from /proc/self/pagemap");

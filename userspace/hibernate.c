@@ -1729,7 +1729,7 @@ static int kjh_resume_direct(int kfd, struct kjh_io *io, const char *dev, const 
 	struct kjump_stage_range *sr = calloc(h->nr_ranges, sizeof(*sr));
 	ZSTD_DCtx *dctx = ZSTD_createDCtx();
 	uint64_t i, n, k = 0, pos = h->header_size, at, ri = 0, roff = 0;
-	char *pages = NULL, *buf, line[320];
+	char *pages = NULL, *buf, *src, line[320];
 	struct kjump_jump j;
 	int ret = 0, last = -1;
 	double t;
@@ -1775,7 +1775,9 @@ static int kjh_resume_direct(int kfd, struct kjh_io *io, const char *dev, const 
 		ret = kjh_chunk_check(h, c, err, n, k, pos, why, wlen);
 		kjh_t.verify += kjh_mono() - t;
 		t = kjh_mono();
-		if (!ret && kjh_decompress(dctx, c, pages)) {
+		/* A stored chunk is staged straight from the read buffer. */
+		src = c->flags == KJH_CHUNK_RAW ? buf + sizeof(*c) : pages;
+		if (!ret && src == pages && kjh_decompress(dctx, c, pages)) {
 			snprintf(why, wlen, "chunk %" PRIu64 " does not decompress: the image is damaged",
 				 n);
 			ret = -EINVAL;
@@ -1783,7 +1785,7 @@ static int kjh_resume_direct(int kfd, struct kjh_io *io, const char *dev, const 
 		kjh_t.zstd += kjh_mono() - t;
 		t = kjh_mono();
 		if (!ret)
-			ret = kjh_put_pages(kfd, KJUMP_IOC_STAGE, r, &ri, &roff, pages, c->npages,
+			ret = kjh_put_pages(kfd, KJUMP_IOC_STAGE, r, &ri, &roff, src, c->npages,
 					    why, wlen);
 		kjh_t.write += kjh_mono() - t;
 		if (!ret) {
@@ -1837,7 +1839,7 @@ int cmd_restore_image(int argc, char **argv)
 	static struct kjh_io io;
 	static struct kjh_reader rd;
 	char spec[256] = "", dev[200], why[320];
-	char *buf, *pages = NULL;
+	char *buf, *src, *pages = NULL;
 	ZSTD_DCtx *dctx = ZSTD_createDCtx();
 	struct kjh_header *h;
 	struct kjh_range *r;
@@ -1913,11 +1915,13 @@ int cmd_restore_image(int argc, char **argv)
 			return kjh_restore_broken("the image changed while it was read");
 		kjh_t.read += kjh_mono() - t;
 		t = kjh_mono();
-		if (kjh_decompress(dctx, c, pages))
+		/* A stored chunk is written straight from the read buffer. */
+		src = c->flags == KJH_CHUNK_RAW ? buf + sizeof(*c) : pages;
+		if (src == pages && kjh_decompress(dctx, c, pages))
 			return kjh_restore_broken("a chunk does not decompress");
 		kjh_t.zstd += kjh_mono() - t;
 		t = kjh_mono();
-		ret = kjh_put_pages(kfd, KJUMP_IOC_RESTORE, r, &ri, &roff, pages, c->npages, why,
+		ret = kjh_put_pages(kfd, KJUMP_IOC_RESTORE, r, &ri, &roff, src, c->npages, why,
 				    sizeof(why));
 		if (ret)
 			return kjh_restore_broken(why);
