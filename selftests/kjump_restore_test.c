@@ -320,4 +320,70 @@ TEST_F(stage, stage_takes_each_declared_page_once_and_drops_all)
 	EXPECT_ERRNO(ENOENT, ioctl(self->fd, KJUMP_IOC_STAGE, &self->r));
 }
 
+/*
+ * More than this kernel's free memory: staging the largest System RAM
+ * range (nearly all of it, so nearly every page the allocator hands out
+ * is itself declared and kept as a home) runs out.  That call fails with
+ * ENOMEM and stages nothing, the module stays usable, and STAGE_DROP
+ * gives every page back.
+ */
+TEST_F(stage, stage_out_of_memory_is_enomem_and_drop_gives_all_back)
+{
+	struct ram_range ram[MAX_RAM_RANGES];
+	unsigned long long pfn, nr, done = 0, before_staged;
+	int64_t before, low, after;
+	int n, big = -1, err = 0;
+	char *buf;
+
+	RETURN_IF_SETUP_SKIPPED();
+	if (self->peer)
+		SKIP(return, "this kernel has a peer (it is a B): staging is for a C");
+	n = iomem_ram(ram, MAX_RAM_RANGES);
+	if (n <= 0)
+		SKIP(return, "no System RAM in /proc/iomem (addresses hidden?)");
+	for (int i = 0; i < n; i++)
+		if (big < 0 || ram[i].end - ram[i].start > ram[big].end - ram[big].start)
+			big = i;
+	pfn = (ram[big].start + PAGE - 1) / PAGE;
+	nr = ram[big].end / PAGE - pfn;
+	self->ranges[0].pfn = pfn;
+	self->ranges[0].nr = nr;
+	self->map.nr_ranges = 1;
+	self->map.jump_buf_pfn = pfn;
+	buf = aligned_alloc(PAGE, (size_t)KJUMP_RESTORE_MAX_PAGES * PAGE);
+	ASSERT_TRUE(buf != NULL);
+	memset(buf, 0xa5, (size_t)KJUMP_RESTORE_MAX_PAGES * PAGE);
+	before = meminfo("MemAvailable");
+	ASSERT_OK(ioctl(self->fd, KJUMP_IOC_STAGE_MAP, &self->map));
+	self->r.buf = (uintptr_t)buf;
+	self->r.nr_pages = KJUMP_RESTORE_MAX_PAGES;
+	for (; done + KJUMP_RESTORE_MAX_PAGES <= nr; done += KJUMP_RESTORE_MAX_PAGES) {
+		self->r.pfn = pfn + done;
+		if (ioctl(self->fd, KJUMP_IOC_STAGE, &self->r)) {
+			err = errno;
+			break;
+		}
+	}
+	low = meminfo("MemAvailable");
+	before_staged = staged_pages(self->fd);
+	EXPECT_EQ(ENOMEM, err) TH_LOG("staging %llu of %llu pages ended with %s", done, nr,
+				     strerror(err));
+	EXPECT_EQ(done, before_staged) TH_LOG("the failed call staged some of its pages");
+	EXPECT_LT(low, before / 2) TH_LOG("MemAvailable %lld -> %lld: nothing was taken?",
+					  (long long)before, (long long)low);
+	/* Still usable: a page already staged is EEXIST, not a crash. */
+	if (done) {
+		self->r.pfn = pfn;
+		self->r.nr_pages = 1;
+		EXPECT_ERRNO(EEXIST, ioctl(self->fd, KJUMP_IOC_STAGE, &self->r));
+	}
+	EXPECT_OK(ioctl(self->fd, KJUMP_IOC_STAGE_DROP, 0));
+	after = meminfo("MemAvailable");
+	EXPECT_GT(after, before - (16LL << 20)) TH_LOG("MemAvailable %lld before, %lld after the drop",
+						     (long long)before, (long long)after);
+	TH_LOG("staged %llu pages before ENOMEM; MemAvailable %lld MiB -> %lld -> %lld",
+	       done, (long long)(before >> 20), (long long)(low >> 20), (long long)(after >> 20));
+	free(buf);
+}
+
 TEST_HARNESS_MAIN
