@@ -193,7 +193,7 @@ static bool kjump_restore_allowed(u64 phys, u64 len)
 }
 
 /* Copy @len bytes from the pinned user pages (@off into the first) to @dst. */
-static void kjump_copy_pinned(void *dst, struct page **pages, unsigned long off, u64 len)
+void kjump_copy_pinned(void *dst, struct page **pages, unsigned long off, u64 len)
 {
 	u64 pos = 0;
 
@@ -207,6 +207,40 @@ static void kjump_copy_pinned(void *dst, struct page **pages, unsigned long off,
 		kunmap_local(src);
 		pos += n;
 	}
+}
+
+/*
+ * Pin the user buffer @ubuf of @len bytes whole, read-only: RESTORE and
+ * STAGE read it in place (no bounce copy), and a bad buffer fails here,
+ * before anything is written.  Returns the page array (kvfree it after
+ * kjump_unpin_buf()) and the offset into its first page.
+ */
+struct page **kjump_pin_buf(u64 ubuf, u64 len, unsigned long *off, int *npin)
+{
+	struct page **pages;
+	int pinned;
+
+	*off = ubuf & ~PAGE_MASK;
+	*npin = DIV_ROUND_UP(*off + len, PAGE_SIZE);
+	pages = kvmalloc_array(*npin, sizeof(*pages), GFP_KERNEL);
+	if (!pages)
+		return ERR_PTR(-ENOMEM);
+	pinned = pin_user_pages_fast(ubuf & PAGE_MASK, *npin, 0, pages);
+	if (pinned != *npin) {
+		if (pinned > 0)
+			unpin_user_pages(pages, pinned);
+		kvfree(pages);
+		return ERR_PTR(-EFAULT);
+	}
+	return pages;
+}
+
+void kjump_unpin_buf(struct page **pages, int npin)
+{
+	if (IS_ERR_OR_NULL(pages))
+		return;
+	unpin_user_pages(pages, npin);
+	kvfree(pages);
 }
 
 /*
@@ -258,7 +292,7 @@ long kjump_ioctl_restore(void __user *arg)
 	struct kjump_restore req;
 	struct page **pages = NULL;
 	unsigned long off = 0;
-	int npin = 0, pinned = 0;
+	int npin = 0;
 	u64 phys, len;
 	void *dst;
 	u32 size;
@@ -283,21 +317,10 @@ long kjump_ioctl_restore(void __user *arg)
 	if (PHYS_PFN(phys) != req.pfn || phys + len < phys)
 		return -EADDRNOTAVAIL;
 
-	/*
-	 * Pin the whole buffer first: a bad buffer must not leave a page half
-	 * written, and pinned pages are read in place (no bounce copy).
-	 */
 	if (!(req.flags & KJUMP_RESTORE_CHECK)) {
-		off = req.buf & ~PAGE_MASK;
-		npin = DIV_ROUND_UP(off + len, PAGE_SIZE);
-		pages = kvmalloc_array(npin, sizeof(*pages), GFP_KERNEL);
-		if (!pages)
-			return -ENOMEM;
-		pinned = pin_user_pages_fast(req.buf & PAGE_MASK, npin, 0, pages);
-		if (pinned != npin) {
-			ret = -EFAULT;
-			goto out_unpin;
-		}
+		pages = kjump_pin_buf(req.buf, len, &off, &npin);
+		if (IS_ERR(pages))
+			return PTR_ERR(pages);
 	}
 
 	mutex_lock(&kjump.lock);
@@ -318,9 +341,6 @@ long kjump_ioctl_restore(void __user *arg)
 		}
 	}
 	mutex_unlock(&kjump.lock);
-out_unpin:
-	if (pinned > 0)
-		unpin_user_pages(pages, pinned);
-	kvfree(pages);
+	kjump_unpin_buf(pages, npin);
 	return ret;
 }

@@ -140,6 +140,9 @@ void kjump_savemap_fill(struct kjump_savemap *m, const struct kjump_image *image
 			struct kjump_jump_buf *jb);
 unsigned long kjump_savemap_saved(const struct kjump_savemap *m);
 long kjump_ioctl_restore(void __user *arg);
+struct page **kjump_pin_buf(u64 ubuf, u64 len, unsigned long *off, int *npin);
+void kjump_unpin_buf(struct page **pages, int npin);
+void kjump_copy_pinned(void *dst, struct page **pages, unsigned long off, u64 len);
 
 /* jump.c: the preserve-context sequence around the stub. */
 long kjump_ioctl_jump(void __user *arg);

@@ -244,22 +244,13 @@ long kjump_ioctl_stage_drop(void)
 	return 0;
 }
 
-/* Copy one page of the pinned buffer into @dst. */
+/* Copy page @i of the pinned buffer into @dst. */
 static void kjump_stage_copy(struct page *dst, struct page **pages, unsigned long off,
 			     unsigned long i)
 {
-	unsigned long at = off + i * PAGE_SIZE;
 	void *d = kmap_local_page(dst);
-	void *src = kmap_local_page(pages[at >> PAGE_SHIFT]);
-	size_t n = PAGE_SIZE - (at & ~PAGE_MASK);
 
-	memcpy(d, src + (at & ~PAGE_MASK), n);
-	kunmap_local(src);
-	if (n < PAGE_SIZE) {
-		src = kmap_local_page(pages[(at >> PAGE_SHIFT) + 1]);
-		memcpy(d + n, src, PAGE_SIZE - n);
-		kunmap_local(src);
-	}
+	kjump_copy_pinned(d, pages, off + i * PAGE_SIZE, PAGE_SIZE);
 	kunmap_local(d);
 }
 
@@ -320,9 +311,9 @@ err_free:
 long kjump_ioctl_stage(void __user *arg)
 {
 	struct kjump_restore req;
-	struct page **pages = NULL, **copy = NULL;
-	unsigned long off;
-	int npin, pinned = 0;
+	struct page **pages = NULL, **copy;
+	unsigned long off = 0;
+	int npin = 0;
 	u32 size;
 	int ret;
 
@@ -340,18 +331,13 @@ long kjump_ioctl_stage(void __user *arg)
 	if (req.buf != (unsigned long)req.buf)
 		return -EFAULT;
 
-	off = req.buf & ~PAGE_MASK;
-	npin = DIV_ROUND_UP(off + (req.nr_pages << PAGE_SHIFT), PAGE_SIZE);
-	pages = kvmalloc_array(npin, sizeof(*pages), GFP_KERNEL);
 	copy = kvmalloc_array(req.nr_pages, sizeof(*copy), GFP_KERNEL);
-	if (!pages || !copy) {
-		ret = -ENOMEM;
-		goto out;
-	}
+	if (!copy)
+		return -ENOMEM;
 	if (!(req.flags & KJUMP_RESTORE_CHECK)) {
-		pinned = pin_user_pages_fast(req.buf & PAGE_MASK, npin, 0, pages);
-		if (pinned != npin) {
-			ret = -EFAULT;
+		pages = kjump_pin_buf(req.buf, req.nr_pages << PAGE_SHIFT, &off, &npin);
+		if (IS_ERR(pages)) {
+			ret = PTR_ERR(pages);
 			goto out;
 		}
 	}
@@ -372,11 +358,9 @@ long kjump_ioctl_stage(void __user *arg)
 		ret = kjump_stage_pages_in(kjump.stage, req.pfn, req.nr_pages, pages, off, copy);
 	}
 	mutex_unlock(&kjump.lock);
+	kjump_unpin_buf(pages, npin);
 out:
-	if (pinned > 0)
-		unpin_user_pages(pages, pinned);
 	kvfree(copy);
-	kvfree(pages);
 	return ret;
 }
 

@@ -1678,6 +1678,17 @@ static int kjh_chunk_check(const struct kjh_header *h, const struct kjh_chunk *c
 	return 0;
 }
 
+/* After the last chunk: did they hold every page, and end where the image does? */
+static int kjh_chunks_complete(const struct kjh_header *h, uint64_t k, uint64_t pos, char *why,
+			       size_t wlen)
+{
+	if (k == h->nr_pages && pos == h->image_size)
+		return 0;
+	snprintf(why, wlen, "the chunks hold %" PRIu64 " pages, the header says %" PRIu64, k,
+		 h->nr_pages);
+	return -EINVAL;
+}
+
 /* Pass 1: every chunk in order, complete, with its checksum and zero padding. */
 static int kjh_verify(struct kjh_io *io, const char *dev, const struct kjh_header *h,
 		      char *why, size_t wlen)
@@ -1706,11 +1717,8 @@ static int kjh_verify(struct kjh_io *io, const char *dev, const struct kjh_heade
 		kjh_reader_done(&rd);
 	}
 	kjh_reader_stop(&rd);
-	if (!ret && (k != h->nr_pages || pos != h->image_size)) {
-		snprintf(why, wlen, "the chunks hold %" PRIu64 " pages, the header says %" PRIu64,
-			 k, h->nr_pages);
-		ret = -EINVAL;
-	}
+	if (!ret)
+		ret = kjh_chunks_complete(h, k, pos, why, wlen);
 	return ret;
 }
 
@@ -1796,11 +1804,8 @@ static int kjh_resume_direct(int kfd, struct kjh_io *io, const char *dev, const 
 		kjh_reader_done(&rd);
 	}
 	kjh_reader_stop(&rd);
-	if (!ret && (k != h->nr_pages || pos != h->image_size)) {
-		snprintf(why, wlen, "the chunks hold %" PRIu64 " pages, the header says %" PRIu64,
-			 k, h->nr_pages);
-		ret = -EINVAL;
-	}
+	if (!ret)
+		ret = kjh_chunks_complete(h, k, pos, why, wlen);
 	if (ret)
 		goto out_drop;
 
