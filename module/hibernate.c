@@ -20,6 +20,7 @@
 #include <linux/ioport.h>
 #include <linux/mm.h>
 #include <linux/mmzone.h>
+#include <linux/poison.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
@@ -143,6 +144,44 @@ static void kjump_map_free_pages(struct kjump_savemap *m)
 		}
 		spin_unlock_irqrestore(&zone->lock, flags);
 	}
+}
+
+/*
+ * Back from a resume: the pages A had free at the jump hold whatever the
+ * kernels after it (C, D) left there.  With init_on_free the allocator
+ * trusts free pages to be zero and skips zeroing them, and with page
+ * poisoning it checks for the poison: make them so, as swsusp does after
+ * its restore.  Interrupts off, one CPU: the free lists are the ones of
+ * the jump.  Returns the pages cleared.
+ */
+unsigned long kjump_clear_free_pages(void)
+{
+	bool poison = page_poisoning_enabled_static();
+	unsigned long n = 0, i;
+	unsigned int order, t;
+	struct zone *zone;
+	struct page *page;
+
+	if (!poison && !want_init_on_free())
+		return 0;
+	for (zone = kjump_next_zone(NULL); zone; zone = kjump_next_zone(zone)) {
+		spin_lock(&zone->lock);
+		for_each_migratetype_order(order, t) {
+			list_for_each_entry(page, &zone->free_area[order].free_list[t], buddy_list)
+				for (i = 0; i < 1UL << page_private(page); i++) {
+					void *va = kmap_local_page(page + i);
+
+					if (poison)
+						memset(va, PAGE_POISON, PAGE_SIZE);
+					else
+						clear_page(va);
+					kunmap_local(va);
+					n++;
+				}
+		}
+		spin_unlock(&zone->lock);
+	}
+	return n;
 }
 
 /* With interrupts off and one CPU: nothing allocates or frees any more. */

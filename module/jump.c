@@ -29,6 +29,7 @@ int kjump_pm_jump(struct kjump_ctx *c, unsigned long head, unsigned long entry,
 		  struct kjump_jump *res, struct kjump_savemap *map, unsigned long *peer)
 {
 	struct kjump_stub_stats st = {};
+	unsigned long cleared = 0;
 	unsigned int sleep_flags;
 	u64 t = ktime_get_ns();
 	int ret;
@@ -72,6 +73,8 @@ int kjump_pm_jump(struct kjump_ctx *c, unsigned long head, unsigned long entry,
 
 	/* Timekeeping is suspended from here to syscore_resume(). */
 	*peer = kjump_arch_jump(c, head, entry, &st);
+	if (map && kjump.jump_buf->status == KJUMP_PEER_RESTORED)
+		cleared = kjump_clear_free_pages();
 
 	syscore_resume();
 err_enable_irqs:
@@ -90,6 +93,9 @@ err_resume_devices:
 err_unlock:
 	unlock_system_sleep(sleep_flags);
 
+	if (cleared)
+		pr_info("resume: %lu free pages cleared (init_on_free or page poisoning)\n",
+			cleared);
 	res->ns_away = kjump_cycles_to_ns(st.away);
 	res->ns_swap_out = kjump_cycles_to_ns(st.swap_out);
 	res->ns_swap_in = kjump_cycles_to_ns(st.swap_in);

@@ -139,6 +139,7 @@ void kjump_savemap_free(struct kjump_savemap *m);
 void kjump_savemap_fill(struct kjump_savemap *m, const struct kjump_image *image,
 			struct kjump_jump_buf *jb);
 unsigned long kjump_savemap_saved(const struct kjump_savemap *m);
+unsigned long kjump_clear_free_pages(void);
 long kjump_ioctl_restore(void __user *arg);
 struct page **kjump_pin_buf(u64 ubuf, u64 len, unsigned long *off, int *npin);
 void kjump_unpin_buf(struct page **pages, int npin);

@@ -8,6 +8,10 @@
  *       every page and writes "ok PAGES" or "bad PAGE" to STATEFILE.
  *   kj_workload count STATEFILE
  *       Counts, writing the count to STATEFILE about 20 times a second.
+ *   kj_workload zeroes MIB
+ *       Takes MIB MiB of fresh anonymous memory, which the kernel hands out
+ *       zeroed, and says how many of its pages are not all zero (exit 1
+ *       if any is).
  *
  * Both write "ready" to STATEFILE once set up.
  */
@@ -138,12 +142,37 @@ static _Noreturn void count(const char *state)
 	}
 }
 
+static int zeroes(unsigned long mib)
+{
+	unsigned long pages = mib * (1024 * 1024 / PAGE), bad = 0, i, j;
+	const uint64_t *p;
+	char *mem;
+
+	/* Written to, so that every page is a page of its own, not the zero page. */
+	mem = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (mem == MAP_FAILED) {
+		fprintf(stderr, "kj_workload: cannot get %lu MiB: %s\n", mib, strerror(errno));
+		return 2;
+	}
+	for (i = 0; i < pages; i++) {
+		p = (const uint64_t *)(mem + i * PAGE);
+		for (j = 0; j < PAGE / 8 && !p[j]; j++)
+			;
+		bad += j < PAGE / 8;
+	}
+	printf("%lu of %lu fresh pages not zero\n", bad, pages);
+	return bad ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 4 && !strcmp(argv[1], "hold"))
 		return hold(strtoul(argv[2], NULL, 0), argv[3]);
 	if (argc == 3 && !strcmp(argv[1], "count"))
 		count(argv[2]);
-	fprintf(stderr, "usage: kj_workload hold PERCENT STATEFILE | count STATEFILE\n");
+	if (argc == 3 && !strcmp(argv[1], "zeroes"))
+		return zeroes(strtoul(argv[2], NULL, 0));
+	fprintf(stderr, "usage: kj_workload hold PERCENT STATEFILE | count STATEFILE | zeroes MIB\n");
 	return 2;
 }

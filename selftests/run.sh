@@ -79,6 +79,8 @@ for t in $targets; do
 		# The -cpu max variants repeat the round trips on 5-level paging.
 		append=
 		[ -n "$cpu" ] && [ "$s" = roundtrip ] && append=kjrounds=5
+		# hibernate: A trusts its free pages to be zero (see the scenario).
+		[ "$s" = hibernate ] && append=init_on_free=1
 		out=$(KJ_CPU=$cpu KJ_PEER_TARGET=$peer KJ_DISK2=$disk2 KJ_DISK3=$disk3 KJ_APPEND=$append \
 			"$here/qemu/boot.sh" "$t" "$s" 2>"$logs/$t-$s.build")
 		rc=$?
