@@ -206,6 +206,26 @@ FIXTURE_TEARDOWN(stage)
 	free(self->data);
 }
 
+/*
+ * MemAvailable, plus the free pages the per-CPU lists hold: those are not
+ * counted free, and since 6.7 the lists can grow to tens of MiB when a
+ * lot is freed at once, as STAGE_DROP does.
+ */
+static int64_t mem_available_all(void)
+{
+	int64_t avail = meminfo("MemAvailable"), pcp = 0;
+	char line[256];
+	long long n;
+	FILE *f = fopen("/proc/zoneinfo", "re");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, " count: %lld", &n) == 1)
+			pcp += n;
+	if (f)
+		fclose(f);
+	return avail + pcp * PAGE;
+}
+
 static unsigned long long staged_pages(int fd)
 {
 	struct kjump_status st = { .size = sizeof(st) };
@@ -230,9 +250,8 @@ TEST_F(stage, stage_without_a_map_is_enoent)
 
 TEST_F(stage, stage_map_refuses_bad_fields_and_keeps_nothing)
 {
+	/* Checked before the peer (a B refuses STAGE_MAP with EBUSY), so in a B too. */
 	RETURN_IF_SETUP_SKIPPED();
-	if (self->peer)
-		SKIP(return, "this kernel has a peer (it is a B): STAGE_MAP is EBUSY here");
 	self->map.size = 8;
 	EXPECT_MAP_FAILS(EINVAL);
 	self->map.size = sizeof(self->map);
@@ -282,8 +301,10 @@ TEST_F(stage, stage_takes_each_declared_page_once_and_drops_all)
 
 	RETURN_IF_SETUP_SKIPPED();
 	if (self->peer) {
+		/* A B (or D) has a peer: staging is for a C. */
 		EXPECT_MAP_FAILS(EBUSY);
-		SKIP(return, "this kernel has a peer (it is a B): staging is for a C");
+		EXPECT_EQ(0ULL, staged_pages(self->fd));
+		return;
 	}
 	ASSERT_OK(ioctl(self->fd, KJUMP_IOC_STAGE_MAP, &self->map));
 	EXPECT_MAP_FAILS(EBUSY);
@@ -353,7 +374,7 @@ TEST_F(stage, stage_out_of_memory_is_enomem_and_drop_gives_all_back)
 	buf = aligned_alloc(PAGE, (size_t)KJUMP_RESTORE_MAX_PAGES * PAGE);
 	ASSERT_TRUE(buf != NULL);
 	memset(buf, 0xa5, (size_t)KJUMP_RESTORE_MAX_PAGES * PAGE);
-	before = meminfo("MemAvailable");
+	before = mem_available_all();
 	ASSERT_OK(ioctl(self->fd, KJUMP_IOC_STAGE_MAP, &self->map));
 	self->r.buf = (uintptr_t)buf;
 	self->r.nr_pages = KJUMP_RESTORE_MAX_PAGES;
@@ -364,12 +385,12 @@ TEST_F(stage, stage_out_of_memory_is_enomem_and_drop_gives_all_back)
 			break;
 		}
 	}
-	low = meminfo("MemAvailable");
+	low = mem_available_all();
 	before_staged = staged_pages(self->fd);
 	EXPECT_EQ(ENOMEM, err) TH_LOG("staging %llu of %llu pages ended with %s", done, nr,
 				     strerror(err));
 	EXPECT_EQ(done, before_staged) TH_LOG("the failed call staged some of its pages");
-	EXPECT_LT(low, before / 2) TH_LOG("MemAvailable %lld -> %lld: nothing was taken?",
+	EXPECT_LT(low, before / 2) TH_LOG("available %lld -> %lld: nothing was taken?",
 					  (long long)before, (long long)low);
 	/* Still usable: a page already staged is EEXIST, not a crash. */
 	if (done) {
@@ -378,10 +399,10 @@ TEST_F(stage, stage_out_of_memory_is_enomem_and_drop_gives_all_back)
 		EXPECT_ERRNO(EEXIST, ioctl(self->fd, KJUMP_IOC_STAGE, &self->r));
 	}
 	EXPECT_OK(ioctl(self->fd, KJUMP_IOC_STAGE_DROP, 0));
-	after = meminfo("MemAvailable");
-	EXPECT_GT(after, before - (16LL << 20)) TH_LOG("MemAvailable %lld before, %lld after the drop",
+	after = mem_available_all();
+	EXPECT_GT(after, before - (16LL << 20)) TH_LOG("available %lld before, %lld after the drop",
 						     (long long)before, (long long)after);
-	TH_LOG("staged %llu pages before ENOMEM; MemAvailable %lld MiB -> %lld -> %lld",
+	TH_LOG("staged %llu pages before ENOMEM; available %lld MiB -> %lld -> %lld",
 	       done, (long long)(before >> 20), (long long)(low >> 20), (long long)(after >> 20));
 	free(buf);
 }
