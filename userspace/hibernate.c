@@ -456,6 +456,8 @@ fail:
 	return -1;
 }
 
+static void kjh_kmsg(const char *fmt, const char *arg);
+
 int cmd_hibernate(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -591,6 +593,13 @@ int cmd_hibernate(int argc, char **argv)
 	printf("hibernate: image to %s (%s, up to %" PRIu64 " MiB); resume with "
 	       "kjump.resume=%s:%" PRIu64 "\n", image, bdev, size >> 20, bdev, ext[0].physical);
 	printf("  syncing, then jumping to B (%s), which saves A and powers off\n", b.kernel);
+	/* In the kernel log too: the journal keeps it, and the console writes it at once. */
+	{
+		char spec[300];
+
+		snprintf(spec, sizeof(spec), "%s:%" PRIu64, bdev, ext[0].physical);
+		kjh_kmsg("kjump: hibernate: kjump.resume=%s\n", spec);
+	}
 	fflush(NULL);
 	sync();
 	clock_gettime(CLOCK_REALTIME, &ts);

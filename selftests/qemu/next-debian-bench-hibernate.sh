@@ -11,6 +11,6 @@ case $phase in
 1)
 	echo "phase_append='resume=/dev/vdb'" ;;
 2)
-	spec=$(grep -ao 'kjump.resume=/dev/vda:[0-9]*' "$tap" | head -n 1)
+	spec=$(grep -aoh 'kjump.resume=/dev/vda:[0-9]*' "$tap" "$5" | head -n 1)
 	[ -n "$spec" ] && echo "phase_append='$spec'" ;;
 esac

@@ -5,7 +5,7 @@
 set -uo pipefail
 phase=$1 tap=$2
 grep -aq '^KJUMP-DONE' "$tap" && exit 0
-spec=$(grep -ao 'kjump.resume=/dev/vda:[0-9]*' "$tap" | tail -n 1)
+spec=$(grep -aoh 'kjump.resume=/dev/vda:[0-9]*' "$tap" "$5" | tail -n 1)
 [ -n "$spec" ] || exit 0
 . "$(dirname "$0")/targets.sh"
 case $phase in
