@@ -191,7 +191,7 @@ struct page *kjump_alloc_outside(struct kjump_alloc *a, unsigned int order,
 	struct page *page;
 
 	for (;;) {
-		page = alloc_pages(GFP_KERNEL | __GFP_NOWARN | extra, order);
+		page = alloc_pages(GFP_KERNEL | __GFP_NOWARN | a->gfp | extra, order);
 		if (!page)
 			return NULL;
 		if ((!a->region ||

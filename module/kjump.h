@@ -20,6 +20,7 @@ struct kjump_alloc {
 	const struct kjump_region *region;	/* NULL: anywhere */
 	const unsigned long *avoid;		/* bitmap of pfns to avoid, or NULL */
 	unsigned long avoid_pfns;		/* pfns the bitmap covers */
+	gfp_t gfp;				/* added to GFP_KERNEL */
 	struct list_head held;
 };
 

@@ -37,11 +37,12 @@ struct kjump_stage {
 	unsigned long *staged;		/* ... whose data has arrived */
 	unsigned long *home;		/* ... whose own page we hold */
 	struct xarray copies;		/* declared pfn -> struct page of its copy */
-	unsigned long nr_declared, nr_staged, nr_copies, nr_homes;
+	struct list_head held;		/* i386: pages the stub cannot address */
+	unsigned long nr_declared, nr_staged, nr_copies;
 	unsigned long jump_buf_pfn;
 };
 
-static bool kjump_stage_test(const unsigned long *map, const struct kjump_stage *s,
+static bool kjump_stage_test(const struct kjump_stage *s, const unsigned long *map,
 			     unsigned long pfn)
 {
 	return pfn < s->nr_pfns && test_bit(pfn, map);
@@ -49,7 +50,7 @@ static bool kjump_stage_test(const unsigned long *map, const struct kjump_stage 
 
 void kjump_stage_free(struct kjump_stage *s)
 {
-	struct page *page;
+	struct page *page, *tmp;
 	unsigned long pfn;
 
 	if (!s)
@@ -57,9 +58,14 @@ void kjump_stage_free(struct kjump_stage *s)
 	xa_for_each(&s->copies, pfn, page)
 		__free_page(page);
 	xa_destroy(&s->copies);
-	if (s->home)
+	list_for_each_entry_safe(page, tmp, &s->held, lru) {
+		list_del(&page->lru);
+		__free_page(page);
+	}
+	if (s->home) {
 		for_each_set_bit(pfn, s->home, s->nr_pfns)
 			__free_page(pfn_to_page(pfn));
+	}
 	kvfree(s->home);
 	kvfree(s->staged);
 	kvfree(s->declared);
@@ -88,15 +94,17 @@ static struct page *kjump_stage_alloc_safe(struct kjump_stage *s)
 		if (!page)
 			return NULL;
 		pfn = page_to_pfn(page);
-		/* The list holds unsigned long addresses (i386: below 4 GiB). */
+		/*
+		 * The list holds unsigned long addresses (i386: below 4 GiB);
+		 * keep such a page aside so the allocator offers another.
+		 */
 		if (PFN_PHYS(pfn) != (unsigned long)PFN_PHYS(pfn)) {
-			__free_page(page);
-			return NULL;
+			list_add(&page->lru, &s->held);
+			continue;
 		}
-		if (!kjump_stage_test(s->declared, s, pfn))
+		if (!kjump_stage_test(s, s->declared, pfn))
 			return page;
 		__set_bit(pfn, s->home);
-		s->nr_homes++;
 		if (!test_bit(pfn, s->staged))
 			continue;
 		copy = xa_erase(&s->copies, pfn);
@@ -113,7 +121,7 @@ static int kjump_stage_range_ok(u64 pfn, u64 nr)
 	if (!nr || PHYS_PFN(start) != pfn || len >> PAGE_SHIFT != nr || start + len < start)
 		return -EADDRNOTAVAIL;
 	if (start + len - 1 != (unsigned long)(start + len - 1))
-		return -EADDRNOTAVAIL;	/* i386: the stub's list is 32-bit */
+		return -ERANGE;	/* i386: the stub's list is 32-bit; D can do it */
 	if (region_intersects(start, len, IORESOURCE_SYSTEM_RAM,
 			      IORES_DESC_NONE) != REGION_INTERSECTS)
 		return -EADDRNOTAVAIL;
@@ -142,11 +150,16 @@ static int kjump_stage_walk(const struct kjump_stage_map *req, struct kjump_stag
 		}
 		for (j = 0; j < n && !ret; j++) {
 			ret = kjump_stage_range_ok(r[j].pfn, r[j].nr);
-			if (ret)
+			if (ret == -ERANGE)
+				pr_warn_ratelimited("stage: pages 0x%llx+%llu lie above 4 GiB\n",
+						    r[j].pfn, r[j].nr);
+			else if (ret)
 				pr_warn_ratelimited("stage: pages 0x%llx+%llu are not this kernel's RAM\n",
 						    r[j].pfn, r[j].nr);
 			else if (!s)
 				*end = max(*end, r[j].pfn + r[j].nr);
+			else if (r[j].pfn + r[j].nr > s->nr_pfns)
+				ret = -EINVAL;	/* changed since the first pass */
 			else if (find_next_bit(s->declared, r[j].pfn + r[j].nr, r[j].pfn) <
 				 r[j].pfn + r[j].nr)
 				ret = -EINVAL;	/* a page declared twice */
@@ -163,6 +176,7 @@ static int kjump_stage_walk(const struct kjump_stage_map *req, struct kjump_stag
 long kjump_ioctl_stage_map(void __user *arg)
 {
 	struct kjump_stage_map req;
+	unsigned long nr_declared;
 	struct kjump_stage *s;
 	u64 end = 0;
 	u32 size;
@@ -189,6 +203,7 @@ long kjump_ioctl_stage_map(void __user *arg)
 	if (!s)
 		return -ENOMEM;
 	xa_init(&s->copies);
+	INIT_LIST_HEAD(&s->held);
 	s->nr_pfns = end;
 	s->declared = kvcalloc(BITS_TO_LONGS(end), sizeof(long), GFP_KERNEL);
 	s->staged = kvcalloc(BITS_TO_LONGS(end), sizeof(long), GFP_KERNEL);
@@ -200,12 +215,14 @@ long kjump_ioctl_stage_map(void __user *arg)
 	ret = kjump_stage_walk(&req, s, NULL);
 	if (ret)
 		goto err_free;
-	if (!kjump_stage_test(s->declared, s, req.jump_buf_pfn)) {
+	if (!kjump_stage_test(s, s->declared, req.jump_buf_pfn)) {
 		pr_warn_ratelimited("stage: the jump buffer's page is not among the declared\n");
 		ret = -EINVAL;
 		goto err_free;
 	}
 	s->jump_buf_pfn = req.jump_buf_pfn;
+
+	nr_declared = s->nr_declared;
 
 	mutex_lock(&kjump.lock);
 	if (kjump.stage || kjump.state != KJUMP_STATE_EMPTY || kjump.peer_buf_pfn) {
@@ -213,12 +230,13 @@ long kjump_ioctl_stage_map(void __user *arg)
 		ret = -EBUSY;
 	} else {
 		kjump.stage = s;
-		s = NULL;
 	}
 	mutex_unlock(&kjump.lock);
-	if (!ret)
-		pr_info("stage: %u ranges declared, %lu pages\n", req.nr_ranges,
-			kjump.stage->nr_declared);
+	if (ret)
+		goto err_free;
+	pr_info("stage: %u ranges declared, %lu pages\n", req.nr_ranges, nr_declared);
+	return 0;
+
 err_free:
 	kjump_stage_free(s);
 	return ret;
@@ -232,8 +250,6 @@ long kjump_ioctl_stage_drop(void)
 	mutex_lock(&kjump.lock);
 	if (!kjump.stage)
 		ret = -ENOENT;
-	else if (kjump.state == KJUMP_STATE_JUMPING)
-		ret = -EBUSY;
 	else
 		swap(s, kjump.stage);
 	mutex_unlock(&kjump.lock);
@@ -264,7 +280,7 @@ static int kjump_stage_pages_in(struct kjump_stage *s, u64 pfn, u64 nr,
 	u64 i;
 
 	for (i = 0; i < nr; i++) {
-		if (!kjump_stage_test(s->declared, s, pfn + i))
+		if (!kjump_stage_test(s, s->declared, pfn + i))
 			return -EADDRNOTAVAIL;
 		if (test_bit(pfn + i, s->staged))
 			return -EEXIST;
@@ -308,10 +324,34 @@ err_free:
 	return -ENOMEM;
 }
 
+/* Is @jb A's way back into a kernel of our kind? */
+static bool kjump_stage_jb_ok(const struct kjump_jump_buf *jb)
+{
+	return !kjump_jump_buf_check(jb, PAGE_SIZE) && jb->entry && jb->control &&
+	       jb->arch == (IS_ENABLED(CONFIG_X86_64) ? KJUMP_ARCH_X86_64 : KJUMP_ARCH_I386);
+}
+
+/*
+ * The jump buffer is checked as it arrives, so that a tool learns of a
+ * bad one before it marks the image used, not at the jump.
+ */
+static int kjump_stage_check_jb(struct kjump_stage *s, u64 pfn, u64 nr, struct page **pages,
+				unsigned long off, void *tmp)
+{
+	if (s->jump_buf_pfn < pfn || s->jump_buf_pfn - pfn >= nr)
+		return 0;
+	kjump_copy_pinned(tmp, pages, off + (s->jump_buf_pfn - pfn) * PAGE_SIZE, PAGE_SIZE);
+	if (kjump_stage_jb_ok(tmp))
+		return 0;
+	pr_warn_ratelimited("stage: page 0x%lx holds no usable jump buffer\n", s->jump_buf_pfn);
+	return -EINVAL;
+}
+
 long kjump_ioctl_stage(void __user *arg)
 {
 	struct kjump_restore req;
-	struct page **pages = NULL, **copy;
+	struct page **pages = NULL, **copy = NULL;
+	void *jb = NULL;
 	unsigned long off = 0;
 	int npin = 0;
 	u32 size;
@@ -331,10 +371,13 @@ long kjump_ioctl_stage(void __user *arg)
 	if (req.buf != (unsigned long)req.buf)
 		return -EFAULT;
 
-	copy = kvmalloc_array(req.nr_pages, sizeof(*copy), GFP_KERNEL);
-	if (!copy)
-		return -ENOMEM;
 	if (!(req.flags & KJUMP_RESTORE_CHECK)) {
+		copy = kvmalloc_array(req.nr_pages, sizeof(*copy), GFP_KERNEL);
+		jb = kmalloc(PAGE_SIZE, GFP_KERNEL);
+		if (!copy || !jb) {
+			ret = -ENOMEM;
+			goto out;
+		}
 		pages = kjump_pin_buf(req.buf, req.nr_pages << PAGE_SHIFT, &off, &npin);
 		if (IS_ERR(pages)) {
 			ret = PTR_ERR(pages);
@@ -346,20 +389,25 @@ long kjump_ioctl_stage(void __user *arg)
 	if (!kjump.stage) {
 		pr_warn_ratelimited("stage: nothing declared: STAGE_MAP first\n");
 		ret = -ENOENT;
-	} else if (kjump.state == KJUMP_STATE_JUMPING) {
-		ret = -EBUSY;
+	} else if (req.pfn >= kjump.stage->nr_pfns ||
+		   req.nr_pages > kjump.stage->nr_pfns - req.pfn) {
+		ret = -EADDRNOTAVAIL;	/* beyond every declared page */
 	} else if (req.flags & KJUMP_RESTORE_CHECK) {
 		u64 i;
 
 		for (i = 0; i < req.nr_pages && !ret; i++)
-			if (!kjump_stage_test(kjump.stage->declared, kjump.stage, req.pfn + i))
+			if (!kjump_stage_test(kjump.stage, kjump.stage->declared, req.pfn + i))
 				ret = -EADDRNOTAVAIL;
 	} else {
-		ret = kjump_stage_pages_in(kjump.stage, req.pfn, req.nr_pages, pages, off, copy);
+		ret = kjump_stage_check_jb(kjump.stage, req.pfn, req.nr_pages, pages, off, jb);
+		if (!ret)
+			ret = kjump_stage_pages_in(kjump.stage, req.pfn, req.nr_pages, pages, off,
+						   copy);
 	}
 	mutex_unlock(&kjump.lock);
 	kjump_unpin_buf(pages, npin);
 out:
+	kfree(jb);
 	kvfree(copy);
 	return ret;
 }
@@ -419,10 +467,7 @@ static void kjump_stage_free_list(struct kjump_stage_list *l)
 	}
 }
 
-/*
- * The staged copy of A's jump buffer: check it is A's way back into a
- * kernel of our kind, and leave it status RESTORED.
- */
+/* The staged copy of A's jump buffer: leave it status RESTORED. */
 static int kjump_stage_jump_buf(struct kjump_stage *s, phys_addr_t extra[3],
 				unsigned long *entry)
 {
@@ -430,10 +475,10 @@ static int kjump_stage_jump_buf(struct kjump_stage *s, phys_addr_t extra[3],
 	struct page *page = test_bit(pfn, s->home) ? pfn_to_page(pfn) :
 			    xa_load(&s->copies, pfn);
 	struct kjump_jump_buf *jb = kmap_local_page(page);
-	int ret = kjump_jump_buf_check(jb, PAGE_SIZE);
+	int ret = 0;
 
-	if (ret || !jb->entry || !jb->control ||
-	    jb->arch != (IS_ENABLED(CONFIG_X86_64) ? KJUMP_ARCH_X86_64 : KJUMP_ARCH_I386)) {
+	/* Checked at STAGE already; the copy is ours, so this is cheap insurance. */
+	if (!kjump_stage_jb_ok(jb)) {
 		pr_warn("stage: the staged page 0x%lx holds no usable jump buffer\n", pfn);
 		ret = -EINVAL;
 	} else {
@@ -448,14 +493,19 @@ static int kjump_stage_jump_buf(struct kjump_stage *s, phys_addr_t extra[3],
 	return ret;
 }
 
-/* Under kjump.lock, state JUMPING.  Returns only if the jump failed. */
+/* Under kjump.lock, with a stage.  Returns only if the jump failed. */
 int kjump_stage_jump(struct kjump_jump *res)
 {
 	struct kjump_stage *s = kjump.stage;
+	/*
+	 * The image is marked used by now: fail rather than wake the OOM
+	 * killer, and the tool can still go through D.
+	 */
 	struct kjump_alloc alloc = {
 		.held = LIST_HEAD_INIT(alloc.held),
-		.avoid = s ? s->declared : NULL,
-		.avoid_pfns = s ? s->nr_pfns : 0,
+		.avoid = s->declared,
+		.avoid_pfns = s->nr_pfns,
+		.gfp = __GFP_NORETRY | __GFP_NOMEMALLOC,
 	};
 	struct kjump_stage_list l = { .alloc = &alloc, .pages = LIST_HEAD_INIT(l.pages) };
 	struct kjump_ctx c = {};
@@ -463,8 +513,6 @@ int kjump_stage_jump(struct kjump_jump *res)
 	phys_addr_t extra[3];
 	int ret;
 
-	if (!s)
-		return -ENOENT;
 	if (s->nr_staged != s->nr_declared) {
 		pr_warn_ratelimited("stage: %lu of %lu pages staged; the rest first\n",
 				    s->nr_staged, s->nr_declared);

@@ -17,12 +17,27 @@ if ! dpkg --print-foreign-architectures | grep -qx i386; then
 	dpkg --add-architecture i386
 	rm -f "$stamp_apt"
 fi
-# The i386 security index is sometimes mid-sync; the main archive suffices.
-if [ ! -f "$stamp_apt" ] || [ -n "$(find "$stamp_apt" -mmin +720)" ]; then
-	log "apt-get update"
-	apt-get update -q >"$CACHE/apt-update.log" 2>&1 || \
-		log "apt-get update reported errors (see $CACHE/apt-update.log); going on"
+# A mirror caught mid-sync serves an index of the wrong size ("Mirror sync
+# in progress?"), and apt goes on with the old one.  Retry a little; if the
+# i386 security index stays stale, the multiarch -dev pairs are pinned to a
+# version both architectures have (below).
+apt_update() {
+	local try
+	for try in 1 2 3; do
+		log "apt-get update (try $try)"
+		if apt-get update -q >"$CACHE/apt-update.log" 2>&1 &&
+		   ! grep -q '^E: ' "$CACHE/apt-update.log"; then
+			touch "$stamp_apt"
+			return 0
+		fi
+		[ "$try" = 3 ] || sleep 20
+	done
+	log "apt-get update still reports errors (see $CACHE/apt-update.log); going on"
 	touch "$stamp_apt"
+	return 1
+}
+if [ ! -f "$stamp_apt" ] || [ -n "$(find "$stamp_apt" -mmin +720)" ]; then
+	apt_update || true
 fi
 
 candidate() { apt-cache policy "$1" 2>/dev/null | awk '/Candidate:/ {print $2}'; }
@@ -44,13 +59,38 @@ pkgs=(build-essential gcc-multilib libc6:i386 libc6-dev-i386 dkms kmod cpio
       xz-utils zstd busybox-static kexec-tools makedumpfile dmsetup e2fsprogs
       libzstd-dev libzstd-dev:i386 libxxhash-dev libxxhash-dev:i386
       debootstrap "linux-headers-$K61" "linux-headers-$K612" file bc)
+# PKG... with each -dev package wanted for both architectures (and its
+# library) pinned to the newest version the archive has for both: they are
+# Multi-Arch: same and must match.
+declare -A multiarch_lib=([libzstd-dev]=libzstd1 [libxxhash-dev]=libxxhash0)
+versions() { apt-cache madison "$1" 2>/dev/null | awk -F'|' '{gsub(/ /,"",$2); print $2}'; }
+multiarch_pins() {
+	local p v out=()
+	for p in "$@"; do
+		if [ -n "${multiarch_lib[${p%:i386}]:-}" ]; then
+			v=$(comm -12 <(versions "${p%:i386}" | sort -u) \
+				<(versions "${p%:i386}:i386" | sort -u) | sort -V | tail -1)
+			if [ -n "$v" ]; then
+				out+=("$p=$v" "${multiarch_lib[${p%:i386}]}${p#"${p%:i386}"}=$v")
+				continue
+			fi
+		fi
+		out+=("$p")
+	done
+	echo "${out[@]}"
+}
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
 	log "apt-get install ${missing[*]}"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" qemu-system-x86 >&2
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+		"${missing[@]}" qemu-system-x86 >&2 || {
+		log "apt-get install failed; pinning the amd64/i386 library pairs to one version"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+			--allow-downgrades $(multiarch_pins "${missing[@]}") qemu-system-x86 >&2
+	}
 fi
 command -v qemu-system-x86_64 >/dev/null || \
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends qemu-system-x86 >&2

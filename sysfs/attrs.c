@@ -41,10 +41,13 @@ static ssize_t kexec_jump_buf_pfn_store(struct kobject *kobj,
 	if (ret)
 		return ret;
 	mutex_lock(&kjump.lock);
-	if (kjump.state == KJUMP_STATE_JUMPING)
+	if (kjump.stage) {
+		/* C resumes A itself: it is nobody's peer meanwhile */
+		pr_warn_ratelimited("an image of A is staged; drop it first\n");
 		ret = -EBUSY;
-	else
+	} else {
 		ret = kjump_set_peer(pfn);
+	}
 	mutex_unlock(&kjump.lock);
 	if (ret == -EINVAL)
 		pr_warn_ratelimited("pfn 0x%lx holds no valid jump buffer\n", pfn);

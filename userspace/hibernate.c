@@ -249,7 +249,7 @@ static int kjh_read_header(struct kjh_io *io, uint64_t off, struct kjh_header **
 {
 	struct kjh_header *h = calloc(1, KJH_PAGE);
 	struct kjh_range *r = NULL;
-	uint64_t devsize = 0;
+	uint64_t devsize = 0, total;
 	size_t i;
 
 	if (!h)
@@ -305,6 +305,19 @@ static int kjh_read_header(struct kjh_io *io, uint64_t off, struct kjh_header **
 	}
 	if (kjh_header_hash(h, r) != h->header_hash) {
 		snprintf(why, wlen, "the header checksum does not match: the image is damaged");
+		goto bad;
+	}
+	/* Hashed, but the hash is no proof a writer got it right. */
+	for (i = 0, total = 0; i < h->nr_ranges; i++) {
+		if (!r[i].nr || r[i].pfn + r[i].nr < r[i].pfn || r[i].nr > h->nr_pages - total) {
+			snprintf(why, wlen, "the range table is inconsistent (range %zu)", i);
+			goto bad;
+		}
+		total += r[i].nr;
+	}
+	if (total != h->nr_pages) {
+		snprintf(why, wlen, "the range table holds %" PRIu64 " pages, the header says %"
+			 PRIu64, total, h->nr_pages);
 		goto bad;
 	}
 	*hp = h;
@@ -1747,6 +1760,7 @@ static int kjh_resume_direct(int kfd, struct kjh_io *io, const char *dev, const 
 	ZSTD_DCtx *dctx = ZSTD_createDCtx();
 	uint64_t i, n, k = 0, pos = h->header_size, at, ri = 0, roff = 0;
 	char *pages = NULL, *buf, *src, line[320];
+	struct kjump_status st;
 	struct kjump_jump j;
 	int ret = 0, last = -1;
 	double t;
@@ -1768,8 +1782,9 @@ static int kjh_resume_direct(int kfd, struct kjh_io *io, const char *dev, const 
 	if (h->nr_ranges > KJUMP_STAGE_MAX_RANGES || ioctl(kfd, KJUMP_IOC_STAGE_MAP, &map)) {
 		ret = h->nr_ranges > KJUMP_STAGE_MAX_RANGES ? -E2BIG : -errno;
 		snprintf(why, wlen, "the module refuses the image's page list: %s%s", strerror(-ret),
-			 ret == -EADDRNOTAVAIL ? " (pages outside this machine's RAM)" : "");
-		if (ret == -EBUSY || ret == -ENOMEM)
+			 ret == -EADDRNOTAVAIL ? " (pages outside this machine's RAM)" :
+			 ret == -ERANGE ? " (pages above 4 GiB)" : "");
+		if (ret == -EBUSY || ret == -ENOMEM || ret == -E2BIG || ret == -ERANGE)
 			ret = -ENOMEM;	/* not the image's fault: D may still do it */
 		goto out;
 	}
@@ -1818,6 +1833,12 @@ static int kjh_resume_direct(int kfd, struct kjh_io *io, const char *dev, const 
 	if (ret)
 		goto out_drop;
 
+	if (kj_status(kfd, &st) || st.staged_pages != h->nr_pages) {
+		snprintf(why, wlen, "the module holds %llu of %" PRIu64 " pages",
+			 (unsigned long long)st.staged_pages, h->nr_pages);
+		ret = -EIO;
+		goto out_drop;
+	}
 	/* All of it checked and staged: mark it used, then jump. */
 	memcpy(h->magic, KJH_USED, 8);
 	if (kjh_rw(io, h, KJH_PAGE, 0, 1) || fsync(io->fd)) {
@@ -1836,8 +1857,16 @@ static int kjh_resume_direct(int kfd, struct kjh_io *io, const char *dev, const 
 	j.size = sizeof(j);
 	j.flags = KJUMP_JUMP_STAGED;
 	ret = ioctl(kfd, KJUMP_IOC_JUMP, &j) ? -errno : -ECANCELED;
-	snprintf(why, wlen, "the jump into A failed: %s; the image of %s is spent",
-		 strerror(-ret), spec);
+	/* Nothing of A's moved: the image is as good as before. */
+	memcpy(h->magic, KJH_MAGIC, 8);
+	if (kjh_rw(io, h, KJH_PAGE, 0, 1) || fsync(io->fd)) {
+		snprintf(why, wlen, "the jump into A failed: %s; the image of %s could not be "
+			 "marked unused again and is spent", strerror(-ret), spec);
+		ret = -EIO;
+	} else if (ret == -ENOMEM)
+		snprintf(why, wlen, "no memory left for the jump into A");
+	else
+		snprintf(why, wlen, "the jump into A failed: %s", strerror(-ret));
 out_drop:
 	ioctl(kfd, KJUMP_IOC_STAGE_DROP, 0);
 out:
