@@ -19,6 +19,8 @@
 #include <linux/highmem.h>
 #include <linux/io.h>
 #include <linux/ioport.h>
+#include <linux/ktime.h>
+#include <linux/math64.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -40,6 +42,8 @@ struct kjump_stage {
 	struct list_head held;		/* i386: pages the stub cannot address */
 	unsigned long nr_declared, nr_staged, nr_copies;
 	unsigned long jump_buf_pfn;
+	u64 ns_alloc, ns_copy;		/* where STAGE's time goes */
+	long budget;			/* pages to take before asking again */
 };
 
 static bool kjump_stage_test(const struct kjump_stage *s, const unsigned long *map,
@@ -88,8 +92,12 @@ static struct page *kjump_stage_alloc_safe(struct kjump_stage *s)
 		struct page *page, *copy;
 		unsigned long pfn;
 
-		if (si_mem_available() < (long)KJUMP_STAGE_RESERVE)
+		/* si_mem_available() walks every zone: ask every 1024 pages. */
+		if (s->budget <= 0)
+			s->budget = min(si_mem_available() - (long)KJUMP_STAGE_RESERVE, 1024L);
+		if (s->budget <= 0)
 			return NULL;
+		s->budget--;
 		page = alloc_page(GFP_HIGHUSER | __GFP_NORETRY | __GFP_NOWARN);
 		if (!page)
 			return NULL;
@@ -277,7 +285,7 @@ static void kjump_stage_copy(struct page *dst, struct page **pages, unsigned lon
 static int kjump_stage_pages_in(struct kjump_stage *s, u64 pfn, u64 nr,
 				struct page **pages, unsigned long off, struct page **copy)
 {
-	u64 i;
+	u64 i, t0 = ktime_get_ns(), t1;
 
 	for (i = 0; i < nr; i++) {
 		if (!kjump_stage_test(s, s->declared, pfn + i))
@@ -297,6 +305,7 @@ static int kjump_stage_pages_in(struct kjump_stage *s, u64 pfn, u64 nr,
 			goto err_free;
 		}
 	}
+	t1 = ktime_get_ns();
 	for (i = 0; i < nr; i++) {
 		if (test_bit(pfn + i, s->home)) {
 			/* Its own page came to us after its copy was taken. */
@@ -312,6 +321,8 @@ static int kjump_stage_pages_in(struct kjump_stage *s, u64 pfn, u64 nr,
 		__set_bit(pfn + i, s->staged);
 	}
 	s->nr_staged += nr;
+	s->ns_alloc += t1 - t0;
+	s->ns_copy += ktime_get_ns() - t1;
 	return 0;
 
 err_free:
@@ -528,8 +539,9 @@ int kjump_stage_jump(struct kjump_jump *res)
 	if (ret)
 		goto out;
 
-	pr_info("stage: %lu pages staged (%lu in place, %lu copies); jumping into A\n",
-		s->nr_staged, s->nr_staged - s->nr_copies, s->nr_copies);
+	pr_info("stage: %lu pages staged (%lu in place, %lu copies; allocating %llu ms, copying %llu ms); jumping into A\n",
+		s->nr_staged, s->nr_staged - s->nr_copies, s->nr_copies,
+		div_u64(s->ns_alloc, NSEC_PER_MSEC), div_u64(s->ns_copy, NSEC_PER_MSEC));
 	ret = kjump_pm_jump(&c, head, entry, res, NULL, &peer);
 	if (!ret) {
 		/* Only A could come back here, and it has no reason to. */

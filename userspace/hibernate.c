@@ -1644,6 +1644,35 @@ static int kjh_reader_next(struct kjh_reader *rd, char **buf, uint64_t *pos)
 	return err;
 }
 
+/*
+ * Chunk @n (counted from the first), at most KJH_RBUFS - 1 ahead of the
+ * last one done; -ECANCELED once the reader is stopped.
+ */
+static int kjh_reader_at(struct kjh_reader *rd, uint64_t n, char **buf, uint64_t *pos)
+{
+	unsigned int slot = n % KJH_RBUFS;
+	int stop;
+
+	pthread_mutex_lock(&rd->lock);
+	while (rd->tail <= n && !rd->stop)
+		pthread_cond_wait(&rd->cond, &rd->lock);
+	stop = rd->stop;
+	pthread_mutex_unlock(&rd->lock);
+	if (stop)
+		return -ECANCELED;
+	*buf = rd->buf[slot];
+	*pos = rd->pos[slot];
+	return rd->err[slot];
+}
+
+static void kjh_reader_cancel(struct kjh_reader *rd)
+{
+	pthread_mutex_lock(&rd->lock);
+	rd->stop = 1;
+	pthread_cond_broadcast(&rd->cond);
+	pthread_mutex_unlock(&rd->lock);
+}
+
 static void kjh_reader_done(struct kjh_reader *rd)
 {
 	pthread_mutex_lock(&rd->lock);
@@ -1745,6 +1774,153 @@ static int kjh_verify(struct kjh_io *io, const char *dev, const struct kjh_heade
 }
 
 /*
+ * C's decoder: a second thread checks and decompresses chunk n + 1 while
+ * C stages chunk n (the two take about as long; C has more than one CPU).
+ * Two output slots; a stored chunk's slot points into the reader's buffer,
+ * which the reader keeps until C is done with that chunk.
+ */
+#define KJH_DSLOTS		2
+
+struct kjh_decoder {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct kjh_reader *rd;
+	const struct kjh_header *h;
+	ZSTD_DCtx *dctx;
+	char *pages[KJH_DSLOTS];
+	struct {
+		char *src;		/* the chunk's pages */
+		uint32_t npages;
+		uint64_t end;		/* where the chunk ends in the image */
+		int ret;		/* 0, or why[] says what is wrong */
+		char why[320];
+	} out[KJH_DSLOTS];
+	uint64_t made, used;		/* chunks decoded, chunks staged */
+	int stop;
+	pthread_t thread;
+};
+
+static void *kjh_decoder_main(void *arg)
+{
+	struct kjh_decoder *d = arg;
+	uint64_t n, k = 0, pos = d->h->header_size;
+
+	for (n = 0; n < d->h->nr_chunks; n++) {
+		unsigned int slot = n % KJH_DSLOTS;
+		struct kjh_chunk *c;
+		char *buf;
+		uint64_t at;
+		double t;
+		int ret;
+
+		pthread_mutex_lock(&d->lock);
+		while (d->made - d->used == KJH_DSLOTS && !d->stop)
+			pthread_cond_wait(&d->cond, &d->lock);
+		ret = d->stop;
+		pthread_mutex_unlock(&d->lock);
+		if (ret)
+			break;
+		t = kjh_mono();
+		ret = kjh_reader_at(d->rd, n, &buf, &at);
+		kjh_t.read += kjh_mono() - t;
+		if (ret == -ECANCELED)
+			break;
+		t = kjh_mono();
+		c = (struct kjh_chunk *)buf;
+		ret = kjh_chunk_check(d->h, c, ret, n, k, pos, d->out[slot].why,
+				      sizeof(d->out[slot].why));
+		kjh_t.verify += kjh_mono() - t;
+		t = kjh_mono();
+		/* A stored chunk is staged straight from the read buffer. */
+		d->out[slot].src = !ret && c->flags == KJH_CHUNK_RAW ? buf + sizeof(*c) :
+				   d->pages[slot];
+		if (!ret && c->flags != KJH_CHUNK_RAW && kjh_decompress(d->dctx, c, d->pages[slot])) {
+			snprintf(d->out[slot].why, sizeof(d->out[slot].why),
+				 "chunk %" PRIu64 " does not decompress: the image is damaged", n);
+			ret = -EINVAL;
+		}
+		kjh_t.zstd += kjh_mono() - t;
+		d->out[slot].ret = ret;
+		d->out[slot].npages = ret ? 0 : c->npages;
+		if (!ret) {
+			k += c->npages;
+			pos += kjh_align(sizeof(*c) + c->csize, KJH_ALIGN);
+		}
+		d->out[slot].end = pos;
+		pthread_mutex_lock(&d->lock);
+		d->made++;
+		pthread_cond_broadcast(&d->cond);
+		pthread_mutex_unlock(&d->lock);
+		if (ret)
+			break;
+	}
+	return NULL;
+}
+
+static int kjh_decoder_start(struct kjh_decoder *d, struct kjh_reader *rd,
+			     const struct kjh_header *h)
+{
+	int i;
+
+	memset(d, 0, sizeof(*d));
+	pthread_mutex_init(&d->lock, NULL);
+	pthread_cond_init(&d->cond, NULL);
+	d->rd = rd;
+	d->h = h;
+	d->dctx = ZSTD_createDCtx();
+	for (i = 0; i < KJH_DSLOTS; i++)
+		if (posix_memalign((void **)&d->pages[i], KJH_PAGE, KJH_CHUNK_PAGES * KJH_PAGE))
+			d->pages[i] = NULL;
+	for (i = 0; i < KJH_DSLOTS; i++)
+		if (!d->pages[i])
+			return -ENOMEM;
+	if (!d->dctx || pthread_create(&d->thread, NULL, kjh_decoder_main, d))
+		return -ENOMEM;
+	return 0;
+}
+
+/* Chunk @n decoded: its slot (0 or why not), or -ECANCELED after a stop. */
+static int kjh_decoder_next(struct kjh_decoder *d, uint64_t n)
+{
+	int ret;
+
+	pthread_mutex_lock(&d->lock);
+	while (d->made <= n && !d->stop)
+		pthread_cond_wait(&d->cond, &d->lock);
+	ret = d->made > n ? 0 : -ECANCELED;
+	pthread_mutex_unlock(&d->lock);
+	return ret;
+}
+
+static void kjh_decoder_done(struct kjh_decoder *d)
+{
+	pthread_mutex_lock(&d->lock);
+	d->used++;
+	pthread_cond_broadcast(&d->cond);
+	pthread_mutex_unlock(&d->lock);
+}
+
+/* Stops the reader too (the decoder may be waiting on it). */
+static void kjh_decoder_stop(struct kjh_decoder *d)
+{
+	int i;
+
+	pthread_mutex_lock(&d->lock);
+	d->stop = 1;
+	pthread_cond_broadcast(&d->cond);
+	pthread_mutex_unlock(&d->lock);
+	kjh_reader_cancel(d->rd);
+	if (d->thread)
+		pthread_join(d->thread, NULL);
+	kjh_reader_stop(d->rd);
+	if (d->dctx)
+		ZSTD_freeDCtx(d->dctx);
+	for (i = 0; i < KJH_DSLOTS; i++)
+		free(d->pages[i]);
+	memset(d, 0, sizeof(*d));
+}
+
+/*
  * C: resume without D (docs/abi.md, STAGE).  One pass: each chunk is
  * checked, decompressed and staged in C's free memory.  Nothing of A's is
  * in place before the jump, so a bad chunk still lets C boot on.
@@ -1755,19 +1931,17 @@ static int kjh_resume_direct(int kfd, struct kjh_io *io, const char *dev, const 
 			     size_t wlen)
 {
 	static struct kjh_reader rd;
+	static struct kjh_decoder dec;
 	struct kjump_stage_map map = { .size = sizeof(map) };
 	struct kjump_stage_range *sr = calloc(h->nr_ranges, sizeof(*sr));
-	ZSTD_DCtx *dctx = ZSTD_createDCtx();
-	uint64_t i, n, k = 0, pos = h->header_size, at, ri = 0, roff = 0;
-	char *pages = NULL, *buf, *src, line[320];
+	uint64_t i, n, k = 0, pos = h->header_size, ri = 0, roff = 0;
+	char line[320];
 	struct kjump_status st;
 	struct kjump_jump j;
 	int ret = 0, last = -1;
 	double t;
 
-	if (posix_memalign((void **)&pages, KJH_PAGE, KJH_CHUNK_PAGES * KJH_PAGE))
-		pages = NULL;
-	if (!sr || !pages || !dctx) {
+	if (!sr) {
 		snprintf(why, wlen, "out of memory");
 		ret = -ENOMEM;
 		goto out;
@@ -1790,44 +1964,42 @@ static int kjh_resume_direct(int kfd, struct kjh_io *io, const char *dev, const 
 	}
 	if (kjh_reader_start(&rd, io, dev, h)) {
 		kjh_reader_stop(&rd);
-		snprintf(why, wlen, "out of memory");
 		ret = -ENOMEM;
+	} else if (kjh_decoder_start(&dec, &rd, h)) {
+		kjh_decoder_stop(&dec);
+		ret = -ENOMEM;
+	}
+	if (ret) {
+		snprintf(why, wlen, "out of memory");
 		goto out_drop;
 	}
 	kjh_kmsg("kjump: resume: staging the image at %s in this kernel (no D)\n", spec);
 	for (n = 0; n < h->nr_chunks && !ret; n++) {
-		struct kjh_chunk *c;
-		int err;
+		unsigned int slot = n % KJH_DSLOTS;
 
-		t = kjh_mono();
-		err = kjh_reader_next(&rd, &buf, &at);
-		kjh_t.read += kjh_mono() - t;
-		t = kjh_mono();
-		c = (struct kjh_chunk *)buf;
-		ret = kjh_chunk_check(h, c, err, n, k, pos, why, wlen);
-		kjh_t.verify += kjh_mono() - t;
-		t = kjh_mono();
-		/* A stored chunk is staged straight from the read buffer. */
-		src = c->flags == KJH_CHUNK_RAW ? buf + sizeof(*c) : pages;
-		if (!ret && src == pages && kjh_decompress(dctx, c, pages)) {
-			snprintf(why, wlen, "chunk %" PRIu64 " does not decompress: the image is damaged",
-				 n);
-			ret = -EINVAL;
+		if (kjh_decoder_next(&dec, n)) {
+			snprintf(why, wlen, "the decoder stopped at chunk %" PRIu64, n);
+			ret = -EIO;
+			break;
 		}
-		kjh_t.zstd += kjh_mono() - t;
+		ret = dec.out[slot].ret;
+		if (ret) {
+			snprintf(why, wlen, "%s", dec.out[slot].why);
+			break;
+		}
 		t = kjh_mono();
-		if (!ret)
-			ret = kjh_put_pages(kfd, KJUMP_IOC_STAGE, r, &ri, &roff, src, c->npages,
-					    why, wlen);
+		ret = kjh_put_pages(kfd, KJUMP_IOC_STAGE, r, &ri, &roff, dec.out[slot].src,
+				    dec.out[slot].npages, why, wlen);
 		kjh_t.write += kjh_mono() - t;
 		if (!ret) {
-			k += c->npages;
-			pos += kjh_align(sizeof(*c) + c->csize, KJH_ALIGN);
+			k += dec.out[slot].npages;
+			pos = dec.out[slot].end;
 			kjh_progress("staging A's image", pos, h->image_size, &last);
 		}
 		kjh_reader_done(&rd);
+		kjh_decoder_done(&dec);
 	}
-	kjh_reader_stop(&rd);
+	kjh_decoder_stop(&dec);
 	if (!ret)
 		ret = kjh_chunks_complete(h, k, pos, why, wlen);
 	if (ret)
@@ -1863,16 +2035,14 @@ static int kjh_resume_direct(int kfd, struct kjh_io *io, const char *dev, const 
 		snprintf(why, wlen, "the jump into A failed: %s; the image of %s could not be "
 			 "marked unused again and is spent", strerror(-ret), spec);
 		ret = -EIO;
-	} else if (ret == -ENOMEM)
+	} else if (ret == -ENOMEM) {
 		snprintf(why, wlen, "no memory left for the jump into A");
-	else
+	} else {
 		snprintf(why, wlen, "the jump into A failed: %s", strerror(-ret));
+	}
 out_drop:
 	ioctl(kfd, KJUMP_IOC_STAGE_DROP, 0);
 out:
-	if (dctx)
-		ZSTD_freeDCtx(dctx);
-	free(pages);
 	free(sr);
 	return ret;
 }

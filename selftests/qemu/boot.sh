@@ -76,11 +76,12 @@ rm -f "$tap" "$console" "$qlog"
 # A scenario may need more boots on the same disks (hibernation: C after
 # A): next-SCENARIO.sh says how each one differs, or that it is done.
 start=$(date +%s)
-phase=1 phase_append= phase_mem=$KJ_MEM phase_disk2=${disk2:-} phase_kver=$KVER
+phase=1 phase_append= phase_mem=$KJ_MEM phase_disk2=${disk2:-} phase_kver=$KVER phase_initrd=
 while :; do
 	d2=()
 	if [ -n "$debian" ]; then
-		kernel=$dg/boot/vmlinuz-$phase_kver initrd=$dg/boot/initrd.img-$phase_kver
+		# phase_initrd=stock: Debian's own, as before kjump was installed
+		kernel=$dg/boot/vmlinuz-$phase_kver initrd=$dg/boot/initrd.img-$phase_kver${phase_initrd:+.$phase_initrd}
 		base_append="root=/dev/vda ro console=ttyS0,115200 panic=-1 kjtest=$scenario"
 	else
 		kernel=$KROOT/boot/vmlinuz-$KVER

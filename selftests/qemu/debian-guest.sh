@@ -6,7 +6,8 @@
 # update-initramfs, which builds the system initramfs and, through the
 # hook, kjump's job initramfs.  Plus the test runner (a systemd unit
 # started by kjtest= on the command line).  Writes OUTDIR/disk.img (ext4,
-# the guest's root on vda) and OUTDIR/boot/{vmlinuz,initrd.img}-KVER.
+# the guest's root on vda) and OUTDIR/boot/{vmlinuz,initrd.img}-KVER (and
+# initrd.img-KVER.stock, the base image's, from before kjump was installed).
 # Reused while the tree and the base image are unchanged.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -99,6 +100,8 @@ for k in $kvers; do
 	[ -s "$root/var/lib/kjump/initrd.img-$k" ] || {
 		echo "debian-guest: no job initramfs for $k" >&2; tail -n 30 "$out/initramfs.log" >&2; exit 1; }
 	cp "$root/boot/vmlinuz-$k" "$root/boot/initrd.img-$k" "$out/boot/"
+	# Debian's initramfs without kjump, for the bench's swsusp boots.
+	cp "$base/boot/initrd.img-$k" "$out/boot/initrd.img-$k.stock"
 done
 
 for m in "${mounted[@]}"; do umount -l "$m"; done
