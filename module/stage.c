@@ -32,6 +32,8 @@
 #define KJUMP_STAGE_SIZE_VER0		offsetofend(struct kjump_restore, reserved)
 /* Free memory STAGE leaves to the rest of C (its initramfs, the tool). */
 #define KJUMP_STAGE_RESERVE		((16UL << 20) >> PAGE_SHIFT)
+/* Pages taken from the allocator at a time: one trip for many pages. */
+#define KJUMP_STAGE_BULK		64
 
 struct kjump_stage {
 	unsigned long nr_pfns;		/* the bitmaps cover pfns below this */
@@ -44,6 +46,8 @@ struct kjump_stage {
 	unsigned long jump_buf_pfn;
 	u64 ns_alloc, ns_copy;		/* where STAGE's time goes */
 	long budget;			/* pages to take before asking again */
+	unsigned int nr_cache;		/* pages taken in bulk, not yet used */
+	struct page *cache[KJUMP_STAGE_BULK];
 };
 
 static bool kjump_stage_test(const struct kjump_stage *s, const unsigned long *map,
@@ -59,6 +63,8 @@ void kjump_stage_free(struct kjump_stage *s)
 
 	if (!s)
 		return;
+	while (s->nr_cache)
+		__free_page(s->cache[--s->nr_cache]);
 	xa_for_each(&s->copies, pfn, page)
 		__free_page(page);
 	xa_destroy(&s->copies);
@@ -82,6 +88,28 @@ unsigned long kjump_stage_pages(const struct kjump_stage *s)
 }
 
 /*
+ * A free page of this kernel, leaving KJUMP_STAGE_RESERVE available:
+ * si_mem_available() walks every zone, so it is asked every 1024 pages.
+ */
+static struct page *kjump_stage_alloc_page(struct kjump_stage *s)
+{
+	if (!s->nr_cache) {
+		if (s->budget <= 0)
+			s->budget = min(si_mem_available() - (long)KJUMP_STAGE_RESERVE, 1024L);
+		if (s->budget <= 0)
+			return NULL;
+		memset(s->cache, 0, sizeof(s->cache));
+		s->nr_cache = alloc_pages_bulk_array(GFP_HIGHUSER | __GFP_NORETRY | __GFP_NOWARN,
+						     min_t(long, s->budget, KJUMP_STAGE_BULK),
+						     s->cache);
+		s->budget -= s->nr_cache;
+		if (!s->nr_cache)
+			return NULL;
+	}
+	return s->cache[--s->nr_cache];
+}
+
+/*
  * A page no declared page's data will land in.  Declared pages met on the
  * way are kept: as homes for data still to come, or, when their data is
  * already in a copy, they take it and the copy's page is the safe one.
@@ -92,13 +120,7 @@ static struct page *kjump_stage_alloc_safe(struct kjump_stage *s)
 		struct page *page, *copy;
 		unsigned long pfn;
 
-		/* si_mem_available() walks every zone: ask every 1024 pages. */
-		if (s->budget <= 0)
-			s->budget = min(si_mem_available() - (long)KJUMP_STAGE_RESERVE, 1024L);
-		if (s->budget <= 0)
-			return NULL;
-		s->budget--;
-		page = alloc_page(GFP_HIGHUSER | __GFP_NORETRY | __GFP_NOWARN);
+		page = kjump_stage_alloc_page(s);
 		if (!page)
 			return NULL;
 		pfn = page_to_pfn(page);
