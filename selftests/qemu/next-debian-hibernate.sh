@@ -20,6 +20,14 @@ case $phase in
 	else
 		echo "not ok - host: C did not resume A at 30% without D" >>"$tap"
 	fi
+	# From init-top, before udev and the initramfs's other drivers.
+	if tr -d '\r' <"$5" | awk '/^==== kjump-boot/ { early = drv = 0 }
+		/Begin: kjump: resuming from/ && !drv { early = 1 }
+		/Begin: Loading essential drivers/ { drv = 1 } END { exit !early }'; then
+		echo "ok - host: C's resume began at init-top, before udev" >>"$tap"
+	else
+		echo "not ok - host: C's resume did not begin at init-top" >>"$tap"
+	fi
 	# C with the other amd64 kernel (both are in the image).  The i386
 	# image has one kernel: there C finds the image damaged instead (one
 	# byte flipped in its first chunk, which C's checksum catches: the
