@@ -12,7 +12,9 @@
 #   kjump save     A's jump (freeze, devices, CPUs) + B's boot -> power down
 #   kjump resume   C's boot -> jump into A, when C restores A itself (C's
 #                  clock); else C's boot -> jump into D + D's boot -> A restored
-# Both resumes include booting C; kjump's through D also boots D.  swsusp's image size
+# Both resumes include booting C (in the Debian guest, swsusp's C boots
+# Debian's own initramfs, kjump's the one with kjump's hook); kjump's
+# through D also boots D.  swsusp's image size
 # is where its data ends on the swap device; kjump's is the image's own.
 . "$(dirname "$0")/common.sh"
 # The real Debian guest by default (A with systemd, its own root disk, kjump
