@@ -63,15 +63,21 @@ pkgs=(build-essential gcc-multilib libc6:i386 libc6-dev-i386 dkms kmod cpio
 # library) pinned to the newest version the archive has for both: they are
 # Multi-Arch: same and must match.
 declare -A multiarch_lib=([libzstd-dev]=libzstd1 [libxxhash-dev]=libxxhash0)
-versions() { apt-cache madison "$1" 2>/dev/null | awk -F'|' '{gsub(/ /,"",$2); print $2}'; }
+# Binary versions only (a deb-src line may list a version no index has).
+versions() { apt-cache madison "$1" 2>/dev/null | awk -F'|' '$3 ~ /Packages/ {gsub(/ /,"",$2); print $2}'; }
 multiarch_pins() {
-	local p v out=()
+	local p b v out=() done=" "
 	for p in "$@"; do
-		if [ -n "${multiarch_lib[${p%:i386}]:-}" ]; then
-			v=$(comm -12 <(versions "${p%:i386}" | sort -u) \
-				<(versions "${p%:i386}:i386" | sort -u) | sort -V | tail -1)
+		b=${p%:i386}
+		if [ -n "${multiarch_lib[$b]:-}" ]; then
+			[[ $done == *" $b "* ]] && continue
+			v=$(comm -12 <(versions "$b" | sort -u) <(versions "$b:i386" | sort -u) |
+				sort -V | tail -1)
 			if [ -n "$v" ]; then
-				out+=("$p=$v" "${multiarch_lib[${p%:i386}]}${p#"${p%:i386}"}=$v")
+				# Both architectures, library and -dev: all four must match.
+				out+=("$b=$v" "$b:i386=$v" "${multiarch_lib[$b]}=$v"
+				      "${multiarch_lib[$b]}:i386=$v")
+				done+="$b "
 				continue
 			fi
 		fi

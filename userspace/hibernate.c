@@ -1577,8 +1577,9 @@ static void *kjh_reader_main(void *arg)
 		while (rd->tail - rd->head == KJH_RBUFS && !rd->stop)
 			pthread_cond_wait(&rd->cond, &rd->lock);
 		slot = rd->tail % KJH_RBUFS;
+		err = rd->stop;
 		pthread_mutex_unlock(&rd->lock);
-		if (rd->stop)
+		if (err)
 			break;
 		c = (struct kjh_chunk *)rd->buf[slot];
 		err = kjh_reader_rw(rd, rd->buf[slot], KJH_ALIGN, rd->next);
@@ -2029,7 +2030,16 @@ static int kjh_resume_direct(int kfd, struct kjh_io *io, const char *dev, const 
 	j.size = sizeof(j);
 	j.flags = KJUMP_JUMP_STAGED;
 	ret = ioctl(kfd, KJUMP_IOC_JUMP, &j) ? -errno : -ECANCELED;
-	/* Nothing of A's moved: the image is as good as before. */
+	/*
+	 * A refused jump moved nothing of A's: the image is as good as
+	 * before.  But a return (A came back) or EFAULT (copying the result
+	 * out, after the jump) means A ran: the image stays spent.
+	 */
+	if (ret == -ECANCELED || ret == -EFAULT) {
+		snprintf(why, wlen, "A came back from the jump (%s); the image of %s is spent",
+			 strerror(-ret), spec);
+		goto out_drop;
+	}
 	memcpy(h->magic, KJH_MAGIC, 8);
 	if (kjh_rw(io, h, KJH_PAGE, 0, 1) || fsync(io->fd)) {
 		snprintf(why, wlen, "the jump into A failed: %s; the image of %s could not be "
