@@ -956,6 +956,19 @@ static int kjh_incompressible(ZSTD_CCtx *cctx, const char *in, uint32_t np)
 	return 1;
 }
 
+/* @n page-aligned buffers of @size each; -ENOMEM if any is missing (free them all). */
+static int kjh_alloc_bufs(char **buf, int n, size_t size)
+{
+	int i, ret = 0;
+
+	for (i = 0; i < n; i++)
+		if (posix_memalign((void **)&buf[i], KJH_PAGE, size)) {
+			buf[i] = NULL;
+			ret = -ENOMEM;
+		}
+	return ret;
+}
+
 static int kjh_write_chunks(struct kjh_io *io, struct kjh_vmcore *v, const char *dev,
 			    struct kjh_header *h, const struct kjh_range *r)
 {
@@ -974,12 +987,7 @@ static int kjh_write_chunks(struct kjh_io *io, struct kjh_vmcore *v, const char 
 
 	w.dio = *io;
 	w.dio.fd = open(dev, O_WRONLY | O_DIRECT | O_CLOEXEC);
-	for (i = 0; i < KJH_WBUFS; i++)
-		if (posix_memalign((void **)&w.buf[i], KJH_PAGE, outcap))
-			w.buf[i] = NULL;
-	for (i = 0; i < KJH_WBUFS; i++)
-		if (!w.buf[i])
-			ret = -ENOMEM;
+	ret = kjh_alloc_bufs(w.buf, KJH_WBUFS, outcap);
 	if (!in || !cctx || ret || pthread_create(&thread, NULL, kjh_writer_main, &w)) {
 		ret = -ENOMEM;
 		goto out_free;
@@ -1607,8 +1615,6 @@ static void *kjh_reader_main(void *arg)
 static int kjh_reader_start(struct kjh_reader *rd, struct kjh_io *io, const char *dev,
 			    const struct kjh_header *h)
 {
-	int i;
-
 	memset(rd, 0, sizeof(*rd));
 	pthread_mutex_init(&rd->lock, NULL);
 	pthread_cond_init(&rd->cond, NULL);
@@ -1619,12 +1625,8 @@ static int kjh_reader_start(struct kjh_reader *rd, struct kjh_io *io, const char
 			    ZSTD_compressBound(KJH_CHUNK_PAGES * KJH_PAGE) + KJH_ALIGN, KJH_PAGE);
 	rd->next = h->header_size;
 	rd->nr_chunks = h->nr_chunks;
-	for (i = 0; i < KJH_RBUFS; i++)
-		if (posix_memalign((void **)&rd->buf[i], KJH_PAGE, rd->cap))
-			rd->buf[i] = NULL;
-	for (i = 0; i < KJH_RBUFS; i++)
-		if (!rd->buf[i])
-			return -ENOMEM;
+	if (kjh_alloc_bufs(rd->buf, KJH_RBUFS, rd->cap))
+		return -ENOMEM;
 	return pthread_create(&rd->thread, NULL, kjh_reader_main, rd) ? -ENOMEM : 0;
 }
 
@@ -1687,10 +1689,7 @@ static void kjh_reader_stop(struct kjh_reader *rd)
 	int i;
 
 	if (rd->thread) {
-		pthread_mutex_lock(&rd->lock);
-		rd->stop = 1;
-		pthread_cond_broadcast(&rd->cond);
-		pthread_mutex_unlock(&rd->lock);
+		kjh_reader_cancel(rd);
 		pthread_join(rd->thread, NULL);
 	}
 	if (rd->dio.fd >= 0)
@@ -1861,20 +1860,14 @@ static void *kjh_decoder_main(void *arg)
 static int kjh_decoder_start(struct kjh_decoder *d, struct kjh_reader *rd,
 			     const struct kjh_header *h)
 {
-	int i;
-
 	memset(d, 0, sizeof(*d));
 	pthread_mutex_init(&d->lock, NULL);
 	pthread_cond_init(&d->cond, NULL);
 	d->rd = rd;
 	d->h = h;
 	d->dctx = ZSTD_createDCtx();
-	for (i = 0; i < KJH_DSLOTS; i++)
-		if (posix_memalign((void **)&d->pages[i], KJH_PAGE, KJH_CHUNK_PAGES * KJH_PAGE))
-			d->pages[i] = NULL;
-	for (i = 0; i < KJH_DSLOTS; i++)
-		if (!d->pages[i])
-			return -ENOMEM;
+	if (kjh_alloc_bufs(d->pages, KJH_DSLOTS, KJH_CHUNK_PAGES * KJH_PAGE))
+		return -ENOMEM;
 	if (!d->dctx || pthread_create(&d->thread, NULL, kjh_decoder_main, d))
 		return -ENOMEM;
 	return 0;
