@@ -682,8 +682,9 @@ struct kjh_vmcore {
 	uint64_t woff, wlen;
 };
 
-static int kjh_vm_pread(struct kjh_vmcore *v, const Elf64_Phdr *ph, void *buf, uint64_t off,
-			size_t len)
+/* @len bytes at file offset @off, inside @ph, in a mapped window; NULL if not mappable. */
+static const char *kjh_vm_window(struct kjh_vmcore *v, const Elf64_Phdr *ph, uint64_t off,
+				 size_t len)
 {
 	uint64_t end = (ph->p_offset + ph->p_filesz + KJH_PAGE - 1) & ~(uint64_t)(KJH_PAGE - 1);
 	uint64_t start;
@@ -707,11 +708,40 @@ static int kjh_vm_pread(struct kjh_vmcore *v, const Elf64_Phdr *ph, void *buf, u
 			v->nommap = 1;
 		}
 	}
-	if (v->win && off >= v->woff && off + len <= v->woff + v->wlen) {
-		memcpy(buf, v->win + (off - v->woff), len);
+	if (v->win && off >= v->woff && off + len <= v->woff + v->wlen)
+		return v->win + (off - v->woff);
+	return NULL;
+}
+
+static int kjh_vm_pread(struct kjh_vmcore *v, const Elf64_Phdr *ph, void *buf, uint64_t off,
+			size_t len)
+{
+	const char *p = kjh_vm_window(v, ph, off, len);
+
+	if (p) {
+		memcpy(buf, p, len);
 		return 0;
 	}
 	return pread(v->fd, buf, len, (off_t)off) == (ssize_t)len ? 0 : -EIO;
+}
+
+/*
+ * A's bytes [paddr, paddr + len) where they are mapped, when one PT_LOAD
+ * and one window hold them all: the compressor reads them in place
+ * instead of from a copy.  NULL: read them with kjh_vm_read.
+ */
+static const char *kjh_vm_map(struct kjh_vmcore *v, uint64_t paddr, size_t len)
+{
+	unsigned int i;
+
+	for (i = 0; i < v->n; i++) {
+		const Elf64_Phdr *ph = &v->ph[i];
+
+		if (ph->p_type == PT_LOAD && paddr >= ph->p_paddr &&
+		    paddr + len <= ph->p_paddr + ph->p_filesz)
+			return kjh_vm_window(v, ph, ph->p_offset + paddr - ph->p_paddr, len);
+	}
+	return NULL;
 }
 
 static int kjh_vmcore_open(struct kjh_vmcore *v)
@@ -997,8 +1027,25 @@ static int kjh_write_chunks(struct kjh_io *io, struct kjh_vmcore *v, const char 
 						  h->nr_pages - k : KJH_CHUNK_PAGES);
 		struct kjh_chunk *c;
 		size_t cs, total;
+		const char *src = in;
 		char *out;
 
+		/* A whole chunk in one range is compressed where it is mapped. */
+		if (r[ri].nr - roff >= want) {
+			t = kjh_mono();
+			src = kjh_vm_map(v, (r[ri].pfn + roff) * KJH_PAGE, want * KJH_PAGE);
+			kjh_t.read += kjh_mono() - t;
+			if (src) {
+				np = want;
+				roff += want;
+				if (roff == r[ri].nr) {
+					ri++;
+					roff = 0;
+				}
+			} else {
+				src = in;
+			}
+		}
 		/* Gather: contiguous pfns in one read. */
 		while (np < want) {
 			uint64_t run = r[ri].nr - roff;
@@ -1034,17 +1081,17 @@ static int kjh_write_chunks(struct kjh_io *io, struct kjh_vmcore *v, const char 
 
 		t = kjh_mono();
 		c = (struct kjh_chunk *)out;
-		if (kjh_incompressible(cctx, in, np)) {
+		if (kjh_incompressible(cctx, src, np)) {
 			cs = 0;
 			kjh_raw_chunks++;
 		} else {
 			cs = ZSTD_compressCCtx(cctx, out + sizeof(*c),
-					       outcap - sizeof(*c) - KJH_ALIGN, in, np * KJH_PAGE,
+					       outcap - sizeof(*c) - KJH_ALIGN, src, np * KJH_PAGE,
 					       KJH_ZSTD_LEVEL);
 		}
 		memset(c, 0, sizeof(*c));
 		if (!cs || ZSTD_isError(cs) || cs >= np * KJH_PAGE) {
-			memcpy(out + sizeof(*c), in, np * KJH_PAGE);
+			memcpy(out + sizeof(*c), src, np * KJH_PAGE);
 			cs = np * KJH_PAGE;
 			c->flags = KJH_CHUNK_RAW;
 		}

@@ -595,6 +595,9 @@ int main(int argc, char **argv)
 {
 	const char *cmd;
 
+	/* The job initramfs's /init is a link to kjumpctl (jobinit.c). */
+	if (getpid() == 1 && !strcmp(argv[0], "/init"))
+		return kj_job_init(argc, argv);
 	if (argc < 2) {
 		kj_help(stderr);
 		return 2;

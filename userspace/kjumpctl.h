@@ -79,5 +79,6 @@ int cmd_hibernate(int argc, char **argv);
 int cmd_save_image(int argc, char **argv);
 int cmd_resume(int argc, char **argv);
 int cmd_restore_image(int argc, char **argv);
+int kj_job_init(int argc, char **argv);
 
 #endif

@@ -8,6 +8,19 @@ grep -aq '^KJUMP-DONE' "$tap" && exit 0
 spec=$(grep -aoh 'kjump.resume=/dev/vda:[0-9]*' "$tap" "$5" | tail -n 1)
 [ -n "$spec" ] || exit 0
 . "$(dirname "$0")/targets.sh"
+# B (boot 1, saving A at 70%) and D (boot 2, restoring it) start from
+# kjumpctl as their initramfs's /init, not initramfs-tools' scripts.
+if [ "$phase" = 1 ] || [ "$phase" = 2 ]; then
+	job=B
+	[ "$phase" = 2 ] && job=D
+	line=$(tr -d '\r' <"$5" | awk '/^==== kjump-boot/ { n++ } n == '"$phase"'' |
+		grep -a "^kjump: $job: kjump and [0-9]* drivers\? loaded" | tail -n 1)
+	if [ -n "$line" ]; then
+		echo "ok - host: $job started from kjumpctl's /init (${line#kjump: $job: })" >>"$tap"
+	else
+		echo "not ok - host: $job did not start from kjumpctl's /init" >>"$tap"
+	fi
+fi
 case $phase in
 1|2)
 	# Boot 3: A holds 30% now, and C must put it back itself, without D.

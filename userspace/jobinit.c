@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kjumpctl as the job initramfs's /init (a symlink the hook makes).
+ *
+ * B saving an image, and D restoring one, need /proc, /sys, /dev, their
+ * storage drivers, the kjump module and kjumpctl: nothing else.
+ * initramfs-tools' /init gets there through a dozen shell scripts, and
+ * every process it starts is a fork and an exec: 1.5 s of a job kernel's
+ * boot under emulation.  Here it is three mounts and one modprobe.
+ *
+ * Anything else (a dump, whose agent needs udev; a D whose drivers are not
+ * named on its command line) and any failure on the way goes to
+ * initramfs-tools' own /init, kept as /init.initramfs-tools, which then
+ * does exactly what it did before this existed.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "kjumpctl.h"
+
+#define KJ_JOB_CONF	"/kjump/hibernate.conf"
+#define KJ_REAL_INIT	"/init.initramfs-tools"
+#define KJ_MAX_MODS	32
+
+static const struct {
+	const char *src, *dir, *type;
+	unsigned long flags;
+	const char *data;
+} kj_mounts[] = {
+	{ "proc", "/proc", "proc", MS_NODEV | MS_NOEXEC | MS_NOSUID, NULL },
+	{ "sysfs", "/sys", "sysfs", MS_NODEV | MS_NOEXEC | MS_NOSUID, NULL },
+	{ "udev", "/dev", "devtmpfs", MS_NOSUID, "mode=0755" },
+};
+
+static void kj_unmount_all(void)
+{
+	int i;
+
+	for (i = (int)(sizeof(kj_mounts) / sizeof(kj_mounts[0])) - 1; i >= 0; i--)
+		umount2(kj_mounts[i].dir, MNT_DETACH);
+}
+
+static int kj_mount_all(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(kj_mounts) / sizeof(kj_mounts[0]); i++) {
+		mkdir(kj_mounts[i].dir, 0755);
+		if (mount(kj_mounts[i].src, kj_mounts[i].dir, kj_mounts[i].type,
+			  kj_mounts[i].flags, kj_mounts[i].data) && errno != EBUSY) {
+			fprintf(stderr, "kjump: cannot mount %s: %s\n", kj_mounts[i].dir,
+				strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Split LIST at SEP into argv[*n...]; the strings stay in LIST. */
+static void kj_add_mods(char *list, const char *sep, char **argv, int *n)
+{
+	char *save, *m;
+
+	for (m = strtok_r(list, sep, &save); m && *n < KJ_MAX_MODS; m = strtok_r(NULL, sep, &save))
+		argv[(*n)++] = m;
+}
+
+/* B's drivers: the modules= lines kjumpctl hibernate wrote. */
+static int kj_conf_mods(char *buf, size_t len, char **argv, int *n)
+{
+	FILE *f = fopen(KJ_JOB_CONF, "re");
+	size_t used = 0;
+	char line[512];
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		size_t l;
+
+		if (strncmp(line, "modules=", 8))
+			continue;
+		l = strlen(line + 8);
+		if (used + l + 1 > len)
+			break;
+		memcpy(buf + used, line + 8, l + 1);
+		kj_add_mods(buf + used, " \t\n", argv, n);
+		used += l + 1;
+	}
+	fclose(f);
+	return 0;
+}
+
+static double kj_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* One modprobe for all of them: kjump first, then the job's drivers. */
+static int kj_modprobe(char **mods, int n)
+{
+	char *argv[KJ_MAX_MODS + 6];
+	int i, k = 0, status;
+	pid_t pid;
+
+	argv[k++] = "modprobe";
+	argv[k++] = "-a";
+	argv[k++] = "-b";
+	argv[k++] = "kjump";
+	for (i = 0; i < n; i++)
+		argv[k++] = mods[i];
+	argv[k] = NULL;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		execvp("modprobe", argv);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : -1;
+}
+
+static int kj_real_init(char **argv, const char *why)
+{
+	if (why)
+		fprintf(stderr, "kjump: %s; starting initramfs-tools' init\n", why);
+	kj_unmount_all();
+	argv[0] = KJ_REAL_INIT;
+	execv(KJ_REAL_INIT, argv);
+	fprintf(stderr, "kjump: cannot start %s: %s\n", KJ_REAL_INIT, strerror(errno));
+	return 1;
+}
+
+int kj_job_init(int argc, char **argv)
+{
+	char modbuf[1024], *mods[KJ_MAX_MODS], *job[3];
+	int n = 0, save;
+	double t;
+
+	(void)argc;
+	/* The kernel starts init with no PATH. */
+	setenv("PATH", "/sbin:/usr/sbin:/bin:/usr/bin", 1);
+	if (kj_mount_all())
+		return kj_real_init(argv, "the job's filesystems cannot be mounted");
+	save = !access(KJ_JOB_CONF, F_OK);
+	if (save) {
+		if (kj_conf_mods(modbuf, sizeof(modbuf), mods, &n))
+			return kj_real_init(argv, "cannot read " KJ_JOB_CONF);
+	} else if (kj_cmdline_value("kjump.restore", modbuf, sizeof(modbuf)) &&
+		   kj_cmdline_value("kjump.modules", modbuf, sizeof(modbuf))) {
+		kj_add_mods(modbuf, ",", mods, &n);
+	} else {
+		/* A dump, or a D that needs udev to find its drivers. */
+		return kj_real_init(argv, NULL);
+	}
+	t = kj_now();
+	if (kj_modprobe(mods, n))
+		return kj_real_init(argv, "modprobe failed");
+	fprintf(stderr, "kjump: %s: kjump and %d driver%s loaded in %.2f s\n",
+		save ? "B" : "D", n, n == 1 ? "" : "s", kj_now() - t);
+	job[0] = save ? "save-image" : "restore-image";
+	job[1] = save ? KJ_JOB_CONF : NULL;
+	job[2] = NULL;
+	return save ? cmd_save_image(2, job) : cmd_restore_image(1, job);
+}
