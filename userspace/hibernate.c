@@ -57,7 +57,7 @@
 #define KJH_ALIGN		((uint64_t)512)
 #define KJH_CONF		"kjump/hibernate.conf"
 #define KJH_SLACK		((uint64_t)64 << 20)
-#define KJH_ZSTD_LEVEL		(-3)	/* zstd's fast mode: B's time is mostly compression */
+#define KJH_ZSTD_LEVEL		1	/* zstd level 1: -3 was 0.1 s faster, 12 MiB larger */
 #define KJH_READAHEAD		(8UL << 20)
 
 struct kjh_ram {
