@@ -66,6 +66,7 @@ tr -d '\r' <"$1" | awk -v swmib="$2" -v target="$target" -v guest="${KJ_BENCH_GU
 	boot == 3 && /kjump: resume: A staged/ { kj_direct = ts($0); s_line = $0 }
 	boot == 3 && /kjump: A restored/ { kj_d = $0; sub(/.*at D uptime /, "", kj_d); kj_d += 0; d_line = $0 }
 	boot == 2 && /kjump: image saved:/ { b_line = $0 }
+	boot == 2 && /kjump: B: kjump and/ { b_drv = $0 }
 	# The job kernels (the second kernel of boots 2 and 3) reach their init.
 	/Run \/init as init process/ && kernels[boot] == 2 { init[boot] = ts($0) }
 	END {
@@ -88,6 +89,9 @@ tr -d '\r' <"$1" | awk -v swmib="$2" -v target="$target" -v guest="${KJ_BENCH_GU
 		else
 			printf("  resume  C booting to the jump into D %.1f s, D booting to its init %.1f s, D restoring %.1f s\n", kj_c, init[3], kj_d - init[3])
 		sub(/^.*kjump: /, "", b_line); sub(/^.*kjump: /, "", d_line); sub(/^.*kjump: resume: /, "", s_line)
+		sub(/^.*kjump: B: /, "", b_drv)
+		if (b_drv != "")
+			printf("  B: %s (its /init is kjumpctl)\n", b_drv)
 		printf("  B: %s\n", b_line)
 		if (kj_direct)
 			printf("  C: %s\n", s_line)
@@ -104,7 +108,12 @@ done
 # The median of each figure over the rounds (swsusp's save time, above
 # all, varies from one boot to the next).
 awk -v n="$ok" -v target="$target" '
-	{ for (i = 1; i <= 6; i++) v[i, NR] = $i }
+	{
+		for (i = 1; i <= 6; i++) v[i, NR] = $i
+		r = ($4 + $6) / ($3 + $5)
+		if (NR == 1 || r < rmin) rmin = r
+		if (NR == 1 || r > rmax) rmax = r
+	}
 	function median(i,   a, k, j, t) {
 		for (k = 1; k <= n; k++) a[k] = v[i, k]
 		for (k = 1; k <= n; k++) for (j = k + 1; j <= n; j++) if (a[j] < a[k]) { t = a[k]; a[k] = a[j]; a[j] = t }
@@ -116,5 +125,5 @@ awk -v n="$ok" -v target="$target" '
 		printf("  image   swsusp %5d MiB   kjump %5d MiB   kjump/swsusp %.2f (target <= 1)\n", sm, km, km / sm)
 		printf("  save    swsusp %5.1f s     kjump %5.1f s     kjump/swsusp %.2f\n", ss, ks, ks / ss)
 		printf("  resume  swsusp %5.1f s     kjump %5.1f s     kjump/swsusp %.2f\n", sr, kr, kr / sr)
-		printf("  save + resume: kjump/swsusp %.2f (target <= 0.8)\n", (ks + kr) / (ss + sr))
+		printf("  save + resume: kjump/swsusp %.2f (target <= 0.8); rounds %.2f to %.2f\n", (ks + kr) / (ss + sr), rmin, rmax)
 	}' "$figures"
