@@ -15,6 +15,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,13 +64,69 @@ static int kj_mount_all(void)
 	return 0;
 }
 
-/* Split LIST at SEP into argv[*n...]; the strings stay in LIST. */
-static void kj_add_mods(char *list, const char *sep, char **argv, int *n)
+/* NAME into argv[*n] unless it is there already; -E2BIG: too many. */
+static int kj_push_mod(char *name, char **argv, int *n)
+{
+	int i;
+
+	for (i = 0; i < *n; i++)
+		if (!strcmp(argv[i], name))
+			return 0;
+	if (*n == KJ_MAX_MODS)
+		return -E2BIG;
+	argv[(*n)++] = name;
+	return 0;
+}
+
+/* Split LIST at SEP into argv; the strings stay in LIST. */
+static int kj_add_mods(char *list, const char *sep, char **argv, int *n)
 {
 	char *save, *m;
+	int ret = 0;
 
-	for (m = strtok_r(list, sep, &save); m && *n < KJ_MAX_MODS; m = strtok_r(NULL, sep, &save))
-		argv[(*n)++] = m;
+	for (m = strtok_r(list, sep, &save); m && !ret; m = strtok_r(NULL, sep, &save))
+		ret = kj_push_mod(m, argv, n);
+	return ret;
+}
+
+/*
+ * kjump.conf's JOB_MODULES, which kjump-mkinitrd writes to /conf/modules
+ * and initramfs-tools' /init loads first: one name a line.  A line with
+ * module options cannot go into one modprobe -a: -EINVAL, and
+ * initramfs-tools' /init loads them instead.
+ */
+static int kj_initramfs_mods(char *buf, size_t len, char **argv, int *n)
+{
+	FILE *f = fopen("/conf/modules", "re");
+	size_t used = 0;
+	char line[256];
+	int ret = 0;
+
+	if (!f)
+		return 0;
+	while (!ret && fgets(line, sizeof(line), f)) {
+		char *m = line + strspn(line, " \t"), *end;
+		size_t l;
+
+		m[strcspn(m, "#\n")] = 0;
+		end = m + strlen(m);
+		while (end > m && (end[-1] == ' ' || end[-1] == '\t'))
+			*--end = 0;
+		l = strlen(m);
+		if (!l)
+			continue;
+		if (strpbrk(m, " \t"))
+			ret = -EINVAL;
+		else if (used + l + 1 > len)
+			ret = -E2BIG;
+		if (ret)
+			break;
+		memcpy(buf + used, m, l + 1);
+		ret = kj_push_mod(buf + used, argv, n);
+		used += l + 1;
+	}
+	fclose(f);
+	return ret;
 }
 
 /* B's drivers: the modules= lines kjumpctl hibernate wrote. */
@@ -78,23 +135,44 @@ static int kj_conf_mods(char *buf, size_t len, char **argv, int *n)
 	FILE *f = fopen(KJ_JOB_CONF, "re");
 	size_t used = 0;
 	char line[512];
+	int ret = 0;
 
 	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
+		return -errno;
+	while (!ret && fgets(line, sizeof(line), f)) {
 		size_t l;
 
 		if (strncmp(line, "modules=", 8))
 			continue;
 		l = strlen(line + 8);
-		if (used + l + 1 > len)
+		if (used + l + 1 > len) {
+			ret = -E2BIG;
 			break;
+		}
 		memcpy(buf + used, line + 8, l + 1);
-		kj_add_mods(buf + used, " \t\n", argv, n);
+		ret = kj_add_mods(buf + used, " \t\n", argv, n);
 		used += l + 1;
 	}
 	fclose(f);
-	return 0;
+	return ret;
+}
+
+/* Init's 0, 1 and 2 are the console, if the kernel could open it. */
+static void kj_stdio(void)
+{
+	int fd;
+
+	while (fcntl(0, F_GETFD) < 0 || fcntl(1, F_GETFD) < 0 || fcntl(2, F_GETFD) < 0) {
+		fd = open("/dev/console", O_RDWR);
+		if (fd < 0)
+			fd = open("/dev/null", O_RDWR);
+		if (fd < 0)
+			return;
+		if (fd > 2) {
+			close(fd);
+			return;
+		}
+	}
 }
 
 static double kj_now(void)
@@ -145,8 +223,8 @@ static int kj_real_init(char **argv, const char *why)
 
 int kj_job_init(int argc, char **argv)
 {
-	char modbuf[1024], *mods[KJ_MAX_MODS], *job[3];
-	int n = 0, save;
+	char modbuf[1024], confbuf[1024], *mods[KJ_MAX_MODS], *job[3];
+	int n = 0, save, ret;
 	double t;
 
 	(void)argc;
@@ -154,17 +232,24 @@ int kj_job_init(int argc, char **argv)
 	setenv("PATH", "/sbin:/usr/sbin:/bin:/usr/bin", 1);
 	if (kj_mount_all())
 		return kj_real_init(argv, "the job's filesystems cannot be mounted");
+	kj_stdio();
 	save = !access(KJ_JOB_CONF, F_OK);
 	if (save) {
-		if (kj_conf_mods(modbuf, sizeof(modbuf), mods, &n))
-			return kj_real_init(argv, "cannot read " KJ_JOB_CONF);
+		ret = kj_conf_mods(modbuf, sizeof(modbuf), mods, &n);
 	} else if (kj_cmdline_value("kjump.restore", modbuf, sizeof(modbuf)) &&
 		   kj_cmdline_value("kjump.modules", modbuf, sizeof(modbuf))) {
-		kj_add_mods(modbuf, ",", mods, &n);
+		ret = kj_add_mods(modbuf, ",", mods, &n);
 	} else {
 		/* A dump, or a D that needs udev to find its drivers. */
 		return kj_real_init(argv, NULL);
 	}
+	if (!ret)
+		ret = kj_initramfs_mods(confbuf, sizeof(confbuf), mods, &n);
+	if (ret == -EINVAL)
+		return kj_real_init(argv, "/conf/modules gives module options");
+	if (ret)
+		return kj_real_init(argv, ret == -E2BIG ? "too many modules for one modprobe" :
+				    "cannot read " KJ_JOB_CONF);
 	t = kj_now();
 	if (kj_modprobe(mods, n))
 		return kj_real_init(argv, "modprobe failed");
