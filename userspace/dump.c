@@ -164,6 +164,36 @@ void kj_device_modules(dev_t dev, char *mods, size_t len)
 	}
 }
 
+/*
+ * The PCI devices above the disk (its controller, the bridges above it),
+ * space separated: B binds only those to the drivers it loads.
+ */
+void kj_device_pci(dev_t dev, char *out, size_t len)
+{
+	char path[PATH_MAX], link[PATH_MAX + 32], target[PATH_MAX], *slash;
+	unsigned int dom, bus, slot, fn;
+	size_t used = 0;
+	char end;
+
+	*out = 0;
+	snprintf(link, sizeof(link), "/sys/dev/block/%u:%u/device", major(dev), minor(dev));
+	if (!realpath(link, path)) {
+		snprintf(link, sizeof(link), "/sys/dev/block/%u:%u/../device",
+			 major(dev), minor(dev));
+		if (!realpath(link, path))
+			return;
+	}
+	while ((slash = strrchr(path, '/')) && slash > path + strlen("/sys/devices")) {
+		snprintf(link, sizeof(link), "%s/subsystem", path);
+		if (sscanf(slash + 1, "%x:%x:%x.%x%c", &dom, &bus, &slot, &fn, &end) == 4 &&
+		    realpath(link, target) && strlen(target) >= 8 &&
+		    !strcmp(target + strlen(target) - 8, "/bus/pci") &&
+		    used + strlen(slash + 1) + 2 < len)
+			used += (size_t)snprintf(out + used, len - used, "%s ", slash + 1);
+		*slash = 0;
+	}
+}
+
 /* newc header for one entry. */
 static void kj_cpio_entry(FILE *out, const char *name, unsigned int mode,
 			  const void *data, size_t len)

@@ -482,7 +482,7 @@ int cmd_hibernate(int argc, char **argv)
 		{ 0 }
 	};
 	static struct kj_extent ext[KJH_MAX_EXTENTS];
-	char bdev[128], driver[256];
+	char bdev[128], driver[256], pci[256];
 	const char *image = NULL;
 	struct kj_helper b;
 	struct kj_memmap sysram;
@@ -587,12 +587,13 @@ int cmd_hibernate(int argc, char **argv)
 		}
 	}
 	kj_device_modules(st.st_dev, driver, sizeof(driver));
+	kj_device_pci(st.st_dev, pci, sizeof(pci));
 
-	conf = malloc(1024 + n * 80);
+	conf = malloc(1024 + sizeof(pci) + n * 80);
 	if (!conf)
 		return 1;
-	cl = (size_t)sprintf(conf, "device=%s\ndevno=%u:%u\nmodules=%s\n", bdev,
-			     major(st.st_dev), minor(st.st_dev), driver);
+	cl = (size_t)sprintf(conf, "device=%s\ndevno=%u:%u\nmodules=%s\npci=%s\n", bdev,
+			     major(st.st_dev), minor(st.st_dev), driver, pci);
 	for (i = 0; i < n; i++)
 		cl += (size_t)sprintf(conf + cl, "ext %" PRIu64 " %" PRIu64 " %" PRIu64 "\n",
 				      ext[i].logical, ext[i].physical, ext[i].length);

@@ -6,7 +6,8 @@
  * storage drivers, the kjump module and kjumpctl: nothing else.
  * initramfs-tools' /init gets there through a dozen shell scripts, and
  * every process it starts is a fork and an exec: 1.5 s of a job kernel's
- * boot under emulation.  Here it is three mounts and one modprobe.
+ * boot under emulation.  Here it is three mounts and one modprobe; B binds
+ * what it loads to the image disk's PCI devices only (kj_pci_hold).
  *
  * Anything else (a dump, whose agent needs udev; a D whose drivers are not
  * named on its command line) and any failure on the way goes to
@@ -14,6 +15,7 @@
  * does exactly what it did before this existed.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -129,8 +131,15 @@ static int kj_initramfs_mods(char *buf, size_t len, char **argv, int *n)
 	return ret;
 }
 
+/* What B binds its drivers to: pci= and devno= of hibernate.conf. */
+struct kj_job_disk {
+	char pci[256];
+	unsigned int major, minor;
+	int have_devno;
+};
+
 /* B's drivers: the modules= lines kjumpctl hibernate wrote. */
-static int kj_conf_mods(char *buf, size_t len, char **argv, int *n)
+static int kj_conf_mods(char *buf, size_t len, char **argv, int *n, struct kj_job_disk *d)
 {
 	FILE *f = fopen(KJ_JOB_CONF, "re");
 	size_t used = 0;
@@ -142,6 +151,15 @@ static int kj_conf_mods(char *buf, size_t len, char **argv, int *n)
 	while (!ret && fgets(line, sizeof(line), f)) {
 		size_t l;
 
+		if (sscanf(line, "devno=%u:%u", &d->major, &d->minor) == 2)
+			d->have_devno = 1;
+		if (!strncmp(line, "pci=", 4)) {
+			size_t pl = strcspn(line + 4, "\n");
+
+			while (pl && line[4 + pl - 1] == ' ')
+				pl--;
+			snprintf(d->pci, sizeof(d->pci), "%.*s", (int)pl, line + 4);
+		}
 		if (strncmp(line, "modules=", 8))
 			continue;
 		l = strlen(line + 8);
@@ -210,6 +228,59 @@ static int kj_modprobe(char **mods, int n)
 	return WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : -1;
 }
 
+static int kj_write(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+#define KJ_PCI_AUTOPROBE	"/sys/bus/pci/drivers_autoprobe"
+#define KJ_PCI_PROBE		"/sys/bus/pci/drivers_probe"
+
+/*
+ * B binds the drivers it loads to the image disk's PCI devices only:
+ * another controller of the same driver, or a virtio NIC beside a virtio
+ * disk, costs B its probe (a fifth of a second each under TCG, mostly the
+ * ACPI interrupt link) and A nothing.  Before modprobe: off.
+ */
+static int kj_pci_hold(const struct kj_job_disk *d)
+{
+	return *d->pci && !kj_write(KJ_PCI_AUTOPROBE, "0");
+}
+
+/* After modprobe: those devices, then the default back; all if the disk is not there. */
+static void kj_pci_bind(const struct kj_job_disk *d)
+{
+	char list[sizeof(d->pci)], path[64], *save, *a;
+	struct dirent *e;
+	DIR *dir;
+	int i;
+
+	snprintf(list, sizeof(list), "%s", d->pci);
+	for (a = strtok_r(list, " ", &save); a; a = strtok_r(NULL, " ", &save))
+		kj_write(KJ_PCI_PROBE, a);
+	kj_write(KJ_PCI_AUTOPROBE, "1");
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u", d->major, d->minor);
+	for (i = 0; d->have_devno && i < 30 && access(path, F_OK); i++)
+		usleep(100000);
+	if (d->have_devno && !access(path, F_OK))
+		return;
+	fprintf(stderr, "kjump: B: the image's disk did not come up from %s; probing every "
+		"PCI device\n", d->pci);
+	dir = opendir("/sys/bus/pci/devices");
+	while (dir && (e = readdir(dir)))
+		if (*e->d_name != '.')
+			kj_write(KJ_PCI_PROBE, e->d_name);
+	if (dir)
+		closedir(dir);
+}
+
 static int kj_real_init(char **argv, const char *why)
 {
 	if (why)
@@ -224,7 +295,8 @@ static int kj_real_init(char **argv, const char *why)
 int kj_job_init(int argc, char **argv)
 {
 	char modbuf[1024], confbuf[1024], *mods[KJ_MAX_MODS], *job[3];
-	int n = 0, save, ret;
+	struct kj_job_disk disk = { .have_devno = 0 };
+	int n = 0, save, ret, held = 0;
 	double t;
 
 	(void)argc;
@@ -235,7 +307,7 @@ int kj_job_init(int argc, char **argv)
 	kj_stdio();
 	save = !access(KJ_JOB_CONF, F_OK);
 	if (save) {
-		ret = kj_conf_mods(modbuf, sizeof(modbuf), mods, &n);
+		ret = kj_conf_mods(modbuf, sizeof(modbuf), mods, &n, &disk);
 	} else if (kj_cmdline_value("kjump.restore", modbuf, sizeof(modbuf)) &&
 		   kj_cmdline_value("kjump.modules", modbuf, sizeof(modbuf))) {
 		ret = kj_add_mods(modbuf, ",", mods, &n);
@@ -251,7 +323,11 @@ int kj_job_init(int argc, char **argv)
 		return kj_real_init(argv, ret == -E2BIG ? "too many modules for one modprobe" :
 				    "cannot read " KJ_JOB_CONF);
 	t = kj_now();
-	if (kj_modprobe(mods, n))
+	held = kj_pci_hold(&disk);
+	ret = kj_modprobe(mods, n);
+	if (held)
+		kj_pci_bind(&disk);
+	if (ret)
 		return kj_real_init(argv, "modprobe failed");
 	fprintf(stderr, "kjump: %s: kjump and %d driver%s loaded in %.2f s\n",
 		save ? "B" : "D", n, n == 1 ? "" : "s", kj_now() - t);

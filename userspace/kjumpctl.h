@@ -68,6 +68,7 @@ int kj_extents(int fd, uint64_t size, struct kj_extent *ext, size_t *n, size_t c
 	       int unwritten_ok, int *written);
 int kj_block_device(dev_t dev, char *path, size_t len);
 void kj_device_modules(dev_t dev, char *mods, size_t len);
+void kj_device_pci(dev_t dev, char *out, size_t len);
 int kj_b_initrd(const char *base, const char *out_path, const char *name,
 		const char *conf);
 int kj_cmdline_value(const char *key, char *val, size_t len);
