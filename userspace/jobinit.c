@@ -271,8 +271,9 @@ static void kj_pci_bind(const struct kj_job_disk *d)
 		usleep(100000);
 	if (d->have_devno && !access(path, F_OK))
 		return;
-	fprintf(stderr, "kjump: B: the image's disk did not come up from %s; probing every "
-		"PCI device\n", d->pci);
+	if (d->have_devno)
+		fprintf(stderr, "kjump: B: the image's disk did not come up from %s; probing "
+			"every PCI device\n", d->pci);
 	dir = opendir("/sys/bus/pci/devices");
 	while (dir && (e = readdir(dir)))
 		if (*e->d_name != '.')
