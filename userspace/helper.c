@@ -93,14 +93,18 @@ int kj_helper_ready(const struct kj_helper *k, const char *which)
 }
 
 /*
- * lpj= for a job kernel that is this kernel's own image: this kernel's
- * loops_per_jiffy (bogomips x 500000 / HZ).  Where the TSC is found
- * unsynchronised (QEMU TCG), every CPU after the first otherwise
- * calibrates its delay loop for most of a second, and the kernel asks for
- * lpj= itself.  Nothing if HZ or bogomips cannot be read, or if the job
- * kernel is another (its HZ may differ, and lpj counts per jiffy).
+ * For a job kernel that is this kernel's own image:
+ *  - lpj=, this kernel's loops_per_jiffy (bogomips x 500000 / HZ).  Where
+ *    the TSC is found unsynchronised (QEMU TCG), every CPU after the first
+ *    otherwise calibrates its delay loop for most of a second, and the
+ *    kernel asks for lpj= itself.  Not if HZ or bogomips cannot be read.
+ *  - cryptomgr.notests: this very kernel ran its crypto self-tests on this
+ *    machine when it booted; repeating them is 0.4 s of a job kernel's
+ *    boot under TCG.  fips=1 (which A's command line would pass on) keeps
+ *    them: testmgr ignores notests in FIPS mode.
+ * Nothing for another kernel (its HZ may differ, and lpj counts per jiffy).
  */
-static void kj_job_lpj(const struct kj_helper *k, char *out, size_t len)
+static void kj_job_own(const struct kj_helper *k, char *out, size_t len)
 {
 	char path[300], line[256];
 	double bogomips = 0;
@@ -124,8 +128,10 @@ static void kj_job_lpj(const struct kj_helper *k, char *out, size_t len)
 		;
 	if (f)
 		fclose(f);
+	snprintf(out, len, " cryptomgr.notests");
 	if (hz >= 100 && hz <= 1000 && bogomips > 1)
-		snprintf(out, len, " lpj=%lu", (unsigned long)(bogomips * 500000.0 / (double)hz));
+		snprintf(out + strlen(out), len - strlen(out), " lpj=%lu",
+			 (unsigned long)(bogomips * 500000.0 / (double)hz));
 }
 
 int kj_helper_load(int kfd, const struct kj_helper *k, const char *name, const char *conf,
@@ -136,7 +142,7 @@ int kj_helper_load(int kfd, const struct kj_helper *k, const char *name, const c
 		.region_addr = region_addr ? region_addr : k->region_addr, .vmcore = vmcore, .drop_caches = k->drop_caches,
 		.jump_now = k->jump_now, .vmcore_phys = k->vmcore_phys,
 	};
-	char tmp[PATH_MAX], lpj[32], *cmdline;
+	char tmp[PATH_MAX], own[64], *cmdline;
 	int fd, ret;
 
 	*tmp = 0;
@@ -156,8 +162,8 @@ int kj_helper_load(int kfd, const struct kj_helper *k, const char *name, const c
 		close(fd);
 		o.initrd = tmp;
 	}
-	kj_job_lpj(k, lpj, sizeof(lpj));
-	if (asprintf(&cmdline, "%s %s%s", k->append, extra, lpj) < 0)
+	kj_job_own(k, own, sizeof(own));
+	if (asprintf(&cmdline, "%s %s%s", k->append, extra, own) < 0)
 		return -1;
 	o.cmdline = cmdline;
 	ret = kj_load(kfd, &o, 1);
