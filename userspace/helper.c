@@ -21,8 +21,9 @@
 
 /*
  * The job kernel's command line: this kernel's consoles (so B's progress
- * shows where A's log does: a serial line, or the screen by default) and
- * panic=-1 (a job kernel that panics powers nothing on; it returns).
+ * shows where A's log does: a serial line, or the screen by default), its
+ * fips= (a FIPS system's B runs in FIPS mode too) and panic=-1 (a job
+ * kernel that panics powers nothing on; it returns).
  */
 static const char *kj_job_cmdline(void)
 {
@@ -38,7 +39,8 @@ static const char *kj_job_cmdline(void)
 		fclose(f);
 	}
 	for (tok = strtok_r(cmd, " \t\n", &save); tok; tok = strtok_r(NULL, " \t\n", &save))
-		if (!strncmp(tok, "console=", 8) && used + strlen(tok) + 12 < sizeof(line))
+		if ((!strncmp(tok, "console=", 8) || !strncmp(tok, "fips=", 5)) &&
+		    used + strlen(tok) + 12 < sizeof(line))
 			used += (size_t)sprintf(line + used, "%s ", tok);
 	snprintf(line + used, sizeof(line) - used, "panic=-1");
 	return line;
@@ -100,8 +102,8 @@ int kj_helper_ready(const struct kj_helper *k, const char *which)
  *    kernel asks for lpj= itself.  Not if HZ or bogomips cannot be read.
  *  - cryptomgr.notests: this very kernel ran its crypto self-tests on this
  *    machine when it booted; repeating them is 0.4 s of a job kernel's
- *    boot under TCG.  fips=1 (which A's command line would pass on) keeps
- *    them: testmgr ignores notests in FIPS mode.
+ *    boot under TCG.  A's fips=1, which B gets too, keeps them: testmgr
+ *    ignores notests in FIPS mode.
  * Nothing for another kernel (its HZ may differ, and lpj counts per jiffy).
  */
 static void kj_job_own(const struct kj_helper *k, char *out, size_t len)
