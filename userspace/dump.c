@@ -129,6 +129,18 @@ int kj_block_device(dev_t dev, char *path, size_t len)
 	return ok ? 0 : -ENODEV;
 }
 
+/* The sysfs directory of the device under block device DEV (a partition's: its disk's). */
+static int kj_device_sysfs(dev_t dev, char path[PATH_MAX])
+{
+	char link[64];
+
+	snprintf(link, sizeof(link), "/sys/dev/block/%u:%u/device", major(dev), minor(dev));
+	if (realpath(link, path))
+		return 0;
+	snprintf(link, sizeof(link), "/sys/dev/block/%u:%u/../device", major(dev), minor(dev));
+	return realpath(link, path) ? 0 : -1;
+}
+
 /*
  * The modules driving the device and the buses above it (virtio_blk,
  * virtio_pci, ...), for B's agent to load before it looks for the device.
@@ -139,13 +151,8 @@ void kj_device_modules(dev_t dev, char *mods, size_t len)
 	size_t used = 0;
 
 	*mods = 0;
-	snprintf(link, sizeof(link), "/sys/dev/block/%u:%u/device", major(dev), minor(dev));
-	if (!realpath(link, path)) {	/* a partition: its disk's device */
-		snprintf(link, sizeof(link), "/sys/dev/block/%u:%u/../device",
-			 major(dev), minor(dev));
-		if (!realpath(link, path))
-			return;
-	}
+	if (kj_device_sysfs(dev, path))
+		return;
 	while (strlen(path) > strlen("/sys/devices")) {
 		ssize_t n;
 
@@ -176,13 +183,8 @@ void kj_device_pci(dev_t dev, char *out, size_t len)
 	char end;
 
 	*out = 0;
-	snprintf(link, sizeof(link), "/sys/dev/block/%u:%u/device", major(dev), minor(dev));
-	if (!realpath(link, path)) {
-		snprintf(link, sizeof(link), "/sys/dev/block/%u:%u/../device",
-			 major(dev), minor(dev));
-		if (!realpath(link, path))
-			return;
-	}
+	if (kj_device_sysfs(dev, path))
+		return;
 	while ((slash = strrchr(path, '/')) && slash > path + strlen("/sys/devices")) {
 		snprintf(link, sizeof(link), "%s/subsystem", path);
 		if (sscanf(slash + 1, "%x:%x:%x.%x%c", &dom, &bus, &slot, &fn, &end) == 4 &&

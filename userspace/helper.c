@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/statvfs.h>
 #include <sys/utsname.h>
+#include <time.h>
 #include <unistd.h>
 #include "kjumpctl.h"
 
@@ -218,13 +219,27 @@ uint64_t kj_meminfo(const char *field)
  */
 int kj_drop_caches(void)
 {
-	int fd, ret = 0;
-
 	sync();
-	fd = open("/proc/sys/vm/drop_caches", O_WRONLY | O_CLOEXEC);
-	if (fd < 0 || write(fd, "3", 1) != 1)
+	return kj_write_str("/proc/sys/vm/drop_caches", "3");
+}
+
+/* VAL into a proc or sysfs file, in one write; -errno. */
+int kj_write_str(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) != (ssize_t)strlen(val))
 		ret = -errno;
-	if (fd >= 0)
-		close(fd);
+	close(fd);
 	return ret;
+}
+
+double kj_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }

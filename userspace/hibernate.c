@@ -167,14 +167,6 @@ static struct {
 } kjh_t;
 static uint64_t kjh_raw_chunks;	/* B: stored raw, the sample said incompressible */
 
-static double kjh_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void kjh_machine(char *buf, size_t len)
 {
 	FILE *f = fopen("/sys/class/dmi/id/product_uuid", "re");
@@ -1033,9 +1025,9 @@ static int kjh_write_chunks(struct kjh_io *io, struct kjh_vmcore *v, const char 
 
 		/* A whole chunk in one range is compressed where it is mapped. */
 		if (r[ri].nr - roff >= want) {
-			t = kjh_mono();
+			t = kj_mono();
 			src = kjh_vm_map(v, (r[ri].pfn + roff) * KJH_PAGE, want * KJH_PAGE);
-			kjh_t.read += kjh_mono() - t;
+			kjh_t.read += kj_mono() - t;
 			if (src) {
 				np = want;
 				roff += want;
@@ -1053,10 +1045,10 @@ static int kjh_write_chunks(struct kjh_io *io, struct kjh_vmcore *v, const char 
 
 			if (run > want - np)
 				run = want - np;
-			t = kjh_mono();
+			t = kj_mono();
 			ret = kjh_vm_read(v, (r[ri].pfn + roff) * KJH_PAGE, in + np * KJH_PAGE,
 					  run * KJH_PAGE);
-			kjh_t.read += kjh_mono() - t;
+			kjh_t.read += kj_mono() - t;
 			if (ret)
 				break;
 			np += (uint32_t)run;
@@ -1069,18 +1061,18 @@ static int kjh_write_chunks(struct kjh_io *io, struct kjh_vmcore *v, const char 
 		if (ret)
 			break;
 		/* A free buffer: the time spent here is the disk's. */
-		t = kjh_mono();
+		t = kj_mono();
 		pthread_mutex_lock(&w.lock);
 		while (w.tail - w.head == KJH_WBUFS && !w.err)
 			pthread_cond_wait(&w.cond, &w.lock);
 		ret = w.err;
 		out = w.buf[w.tail % KJH_WBUFS];
 		pthread_mutex_unlock(&w.lock);
-		kjh_t.write += kjh_mono() - t;
+		kjh_t.write += kj_mono() - t;
 		if (ret)
 			break;
 
-		t = kjh_mono();
+		t = kj_mono();
 		c = (struct kjh_chunk *)out;
 		if (kjh_incompressible(cctx, src, np)) {
 			cs = 0;
@@ -1103,7 +1095,7 @@ static int kjh_write_chunks(struct kjh_io *io, struct kjh_vmcore *v, const char 
 		c->hash = kjh_chunk_hash(c, out + sizeof(*c));
 		total = kjh_align(sizeof(*c) + cs, KJH_ALIGN);
 		memset(out + sizeof(*c) + cs, 0, total - sizeof(*c) - cs);
-		kjh_t.zstd += kjh_mono() - t;
+		kjh_t.zstd += kj_mono() - t;
 
 		pthread_mutex_lock(&w.lock);
 		w.pos[w.tail % KJH_WBUFS] = pos;
@@ -1117,7 +1109,7 @@ static int kjh_write_chunks(struct kjh_io *io, struct kjh_vmcore *v, const char 
 		k += np;
 		kjh_progress("saving A", k * KJH_PAGE, h->nr_pages * KJH_PAGE, &last);
 	}
-	t = kjh_mono();
+	t = kj_mono();
 	pthread_mutex_lock(&w.lock);
 	w.done = 1;
 	pthread_cond_broadcast(&w.cond);
@@ -1127,7 +1119,7 @@ static int kjh_write_chunks(struct kjh_io *io, struct kjh_vmcore *v, const char 
 		ret = w.err;
 	if (!ret && w.dio.fd >= 0 && fsync(w.dio.fd))
 		ret = -errno;
-	kjh_t.write += kjh_mono() - t;
+	kjh_t.write += kj_mono() - t;
 	h->image_size = pos;
 out_free:
 	if (w.dio.fd >= 0)
@@ -1868,17 +1860,17 @@ static void *kjh_decoder_main(void *arg)
 		pthread_mutex_unlock(&d->lock);
 		if (ret)
 			break;
-		t = kjh_mono();
+		t = kj_mono();
 		ret = kjh_reader_at(d->rd, n, &buf, &at);
-		kjh_t.read += kjh_mono() - t;
+		kjh_t.read += kj_mono() - t;
 		if (ret == -ECANCELED)
 			break;
-		t = kjh_mono();
+		t = kj_mono();
 		c = (struct kjh_chunk *)buf;
 		ret = kjh_chunk_check(d->h, c, ret, n, k, pos, d->out[slot].why,
 				      sizeof(d->out[slot].why));
-		kjh_t.verify += kjh_mono() - t;
-		t = kjh_mono();
+		kjh_t.verify += kj_mono() - t;
+		t = kj_mono();
 		/* A stored chunk is staged straight from the read buffer. */
 		d->out[slot].src = !ret && c->flags == KJH_CHUNK_RAW ? buf + sizeof(*c) :
 				   d->pages[slot];
@@ -1887,7 +1879,7 @@ static void *kjh_decoder_main(void *arg)
 				 "chunk %" PRIu64 " does not decompress: the image is damaged", n);
 			ret = -EINVAL;
 		}
-		kjh_t.zstd += kjh_mono() - t;
+		kjh_t.zstd += kj_mono() - t;
 		d->out[slot].ret = ret;
 		d->out[slot].npages = ret ? 0 : c->npages;
 		if (!ret) {
@@ -2029,10 +2021,10 @@ static int kjh_resume_direct(int kfd, struct kjh_io *io, const char *dev, const 
 			snprintf(why, wlen, "%s", dec.out[slot].why);
 			break;
 		}
-		t = kjh_mono();
+		t = kj_mono();
 		ret = kjh_put_pages(kfd, KJUMP_IOC_STAGE, r, &ri, &roff, dec.out[slot].src,
 				    dec.out[slot].npages, why, wlen);
-		kjh_t.write += kjh_mono() - t;
+		kjh_t.write += kj_mono() - t;
 		if (!ret) {
 			k += dec.out[slot].npages;
 			pos = dec.out[slot].end;
@@ -2156,10 +2148,10 @@ int cmd_restore_image(int argc, char **argv)
 	}
 	if (n != h->nr_pages)
 		return kjh_restore_refused(kfd, "the range table and the page count disagree");
-	kjh_t.verify = kjh_mono();
+	kjh_t.verify = kj_mono();
 	if (kjh_verify(&io, dev, h, why, sizeof(why)))
 		return kjh_restore_refused(kfd, why);
-	kjh_t.verify = kjh_mono() - kjh_t.verify;
+	kjh_t.verify = kj_mono() - kjh_t.verify;
 
 	/* Verified: mark it used before the first page is written. */
 	memcpy(h->magic, KJH_USED, 8);
@@ -2172,24 +2164,24 @@ int cmd_restore_image(int argc, char **argv)
 	for (n = 0; n < h->nr_chunks; n++) {
 		struct kjh_chunk *c;
 
-		t = kjh_mono();
+		t = kj_mono();
 		ret = kjh_reader_next(&rd, &buf, &pos);
 		c = (struct kjh_chunk *)buf;
 		if (ret || kjh_chunk_hash(c, buf + sizeof(*c)) != c->hash)
 			return kjh_restore_broken("the image changed while it was read");
-		kjh_t.read += kjh_mono() - t;
-		t = kjh_mono();
+		kjh_t.read += kj_mono() - t;
+		t = kj_mono();
 		/* A stored chunk is written straight from the read buffer. */
 		src = c->flags == KJH_CHUNK_RAW ? buf + sizeof(*c) : pages;
 		if (src == pages && kjh_decompress(dctx, c, pages))
 			return kjh_restore_broken("a chunk does not decompress");
-		kjh_t.zstd += kjh_mono() - t;
-		t = kjh_mono();
+		kjh_t.zstd += kj_mono() - t;
+		t = kj_mono();
 		ret = kjh_put_pages(kfd, KJUMP_IOC_RESTORE, r, &ri, &roff, src, c->npages, why,
 				    sizeof(why));
 		if (ret)
 			return kjh_restore_broken(why);
-		kjh_t.write += kjh_mono() - t;
+		kjh_t.write += kj_mono() - t;
 		done += c->npages;
 		kjh_reader_done(&rd);
 		kjh_progress("restoring A", done * KJH_PAGE, h->nr_pages * KJH_PAGE, &last);

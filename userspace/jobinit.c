@@ -24,7 +24,6 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 #include "kjumpctl.h"
 
@@ -193,14 +192,6 @@ static void kj_stdio(void)
 	}
 }
 
-static double kj_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* One modprobe for all of them: kjump first, then the job's drivers. */
 static int kj_modprobe(char **mods, int n)
 {
@@ -228,18 +219,6 @@ static int kj_modprobe(char **mods, int n)
 	return WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : -1;
 }
 
-static int kj_write(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 #define KJ_PCI_AUTOPROBE	"/sys/bus/pci/drivers_autoprobe"
 #define KJ_PCI_PROBE		"/sys/bus/pci/drivers_probe"
 
@@ -251,7 +230,7 @@ static int kj_write(const char *path, const char *val)
  */
 static int kj_pci_hold(const struct kj_job_disk *d)
 {
-	return *d->pci && !kj_write(KJ_PCI_AUTOPROBE, "0");
+	return *d->pci && !kj_write_str(KJ_PCI_AUTOPROBE, "0");
 }
 
 /* After modprobe: those devices, then the default back; all if the disk is not there. */
@@ -264,8 +243,8 @@ static void kj_pci_bind(const struct kj_job_disk *d)
 
 	snprintf(list, sizeof(list), "%s", d->pci);
 	for (a = strtok_r(list, " ", &save); a; a = strtok_r(NULL, " ", &save))
-		kj_write(KJ_PCI_PROBE, a);
-	kj_write(KJ_PCI_AUTOPROBE, "1");
+		kj_write_str(KJ_PCI_PROBE, a);
+	kj_write_str(KJ_PCI_AUTOPROBE, "1");
 	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u", d->major, d->minor);
 	for (i = 0; d->have_devno && i < 30 && access(path, F_OK); i++)
 		usleep(100000);
@@ -277,7 +256,7 @@ static void kj_pci_bind(const struct kj_job_disk *d)
 	dir = opendir("/sys/bus/pci/devices");
 	while (dir && (e = readdir(dir)))
 		if (*e->d_name != '.')
-			kj_write(KJ_PCI_PROBE, e->d_name);
+			kj_write_str(KJ_PCI_PROBE, e->d_name);
 	if (dir)
 		closedir(dir);
 }
@@ -323,7 +302,7 @@ int kj_job_init(int argc, char **argv)
 	if (ret)
 		return kj_real_init(argv, ret == -E2BIG ? "too many modules for one modprobe" :
 				    "cannot read " KJ_JOB_CONF);
-	t = kj_now();
+	t = kj_mono();
 	held = kj_pci_hold(&disk);
 	ret = kj_modprobe(mods, n);
 	if (held)
@@ -331,7 +310,7 @@ int kj_job_init(int argc, char **argv)
 	if (ret)
 		return kj_real_init(argv, "modprobe failed");
 	fprintf(stderr, "kjump: %s: kjump and %d driver%s loaded in %.2f s\n",
-		save ? "B" : "D", n, n == 1 ? "" : "s", kj_now() - t);
+		save ? "B" : "D", n, n == 1 ? "" : "s", kj_mono() - t);
 	job[0] = save ? "save-image" : "restore-image";
 	job[1] = save ? KJ_JOB_CONF : NULL;
 	job[2] = NULL;

@@ -57,6 +57,8 @@ int kj_create_target(const char *path, uint64_t size, const char *what, const ch
 /* A /proc/meminfo field, in bytes (0 if absent). */
 uint64_t kj_meminfo(const char *field);
 int kj_drop_caches(void);
+int kj_write_str(const char *path, const char *val);
+double kj_mono(void);
 
 /* dump.c: what dump and hibernate share. */
 struct kj_extent {

@@ -13,11 +13,10 @@ spec=$(grep -aoh 'kjump.resume=/dev/vda:[0-9]*' "$tap" "$5" | tail -n 1)
 if [ "$phase" = 1 ] || [ "$phase" = 2 ]; then
 	job=B
 	[ "$phase" = 2 ] && job=D
-	line=$(tr -d '\r' <"$5" | awk '/^==== kjump-boot/ { n++ } n == '"$phase"'' |
-		grep -a "^kjump: $job: kjump and [0-9]* drivers\? loaded" | tail -n 1)
+	boot=$(tr -d '\r' <"$5" | awk -v p="$phase" '/^==== kjump-boot/ { n++ } n == p')
+	line=$(grep -a "^kjump: $job: kjump and [0-9]* drivers\? loaded" <<<"$boot" | tail -n 1)
 	# B binds its drivers to the image disk's PCI devices, and finds it there.
-	if [ -n "$line" ] && ! tr -d '\r' <"$5" | awk '/^==== kjump-boot/ { n++ } n == '"$phase"'' |
-		grep -aq "kjump: B: the image's disk did not come up"; then
+	if [ -n "$line" ] && ! grep -aq "kjump: B: the image's disk did not come up" <<<"$boot"; then
 		echo "ok - host: $job started from kjumpctl's /init (${line#kjump: $job: })" >>"$tap"
 	else
 		echo "not ok - host: $job did not start from kjumpctl's /init" >>"$tap"
