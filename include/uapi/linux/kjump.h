@@ -154,7 +154,17 @@ struct kjump_jump {
 	__u64 ns_resume;	/* devices: dpm resume start + end */
 	__u64 ns_thaw;		/* console, processes */
 	__u64 swapped_pages;	/* pages swapped each way */
-	__u64 reserved[4];
+	/*
+	 * The peer's message (KJUMP_MSG_MAX bytes at most): with
+	 * KJUMP_JUMP_BACK, in: user address of a NUL-terminated text left
+	 * for the peer with the status (why a job failed), or 0; otherwise
+	 * in: user address of msg_size bytes for the text the peer left
+	 * (a panic's last log lines), or 0.
+	 */
+	__u64 msg;
+	__u32 msg_size;		/* in: bytes at msg (without BACK) */
+	__u32 msg_len;		/* out: bytes of the peer's text copied, no NUL */
+	__u64 reserved[2];
 };
 
 #define KJUMP_IOC_MAGIC		0xb6
@@ -235,7 +245,23 @@ enum kjump_peer_status {
 	KJUMP_PEER_DUMPED = 2,		/* B saved a dump of A */
 	KJUMP_PEER_RESTORED = 3,	/* D wrote A back from an image */
 	KJUMP_PEER_FAILED = 4,		/* the peer failed; A resumes as is */
+	KJUMP_PEER_PANICKED = 5,	/* the peer panicked (its message: the
+					 * last log lines); it cannot be
+					 * re-entered
+					 */
+	KJUMP_PEER_NO_TARGET = 6,	/* the job's disk was not found, or
+					 * did not hold what A put there:
+					 * nothing was written
+					 */
 };
+
+/*
+ * The peer's message lives in the jump buffer's page, after the struct:
+ * msg_len bytes of text (no NUL) at KJUMP_JB_MSG_OFFSET, msg_crc their
+ * CRC32 (as the checksum's).
+ */
+#define KJUMP_MSG_MAX		1024
+#define KJUMP_JB_MSG_OFFSET	3072
 
 struct kjump_jump_buf {
 	__u64 magic;
@@ -257,7 +283,9 @@ struct kjump_jump_buf {
 	__u64 boot_id[2];	/* A's /proc/sys/kernel/random/boot_id */
 	char release[68];	/* A's utsname release, NUL terminated */
 	__u32 pad;
-	__u64 reserved[8];
+	__u32 msg_len;		/* the peer's message, set with status */
+	__u32 msg_crc;
+	__u64 reserved[7];
 	/*
 	 * Present when size reaches them.  The save map (KJUMP_JUMP_SAVEMAP):
 	 * an index page of __u64 physical addresses of bitmap pages; bit N of
