@@ -17,6 +17,13 @@
  * The VMCOREINFO note is copied into the header segment itself: the note
  * may lie in the region, and the header segment is reserved (not RAM) in
  * B's memory map, so B reads it through the same path as old memory.
+ *
+ * On x86_64 the kernel image has a PT_LOAD of its own as well, at its
+ * mapping above __START_KERNEL_map, as kexec-tools and the kernel's own
+ * kexec_file_load give kdump ("Kernel code", p_vaddr _text).  Readers need
+ * it: drgn reads the top page table (init_top_pgt) by that virtual address
+ * before it can translate any other, and crash takes phys_base from it.
+ * Its physical pages are in the RAM PT_LOADs too, as in a kdump header.
  */
 #include <linux/elf.h>
 #include <linux/io.h>
@@ -34,6 +41,8 @@ struct kjump_ehdr {
 	const struct kjump_image *image;
 	unsigned long *shadows;		/* the shadow pfns, sorted */
 	unsigned long nr_shadows, next;	/* next: first not yet passed */
+	bool text;			/* vaddr = paddr + text_delta, else __va */
+	u64 text_delta;
 };
 
 static struct elf64_phdr *kjump_phdr(struct kjump_ehdr *h)
@@ -62,7 +71,7 @@ static int kjump_add_load(struct kjump_ehdr *h, u64 paddr, u64 offset, u64 len)
 	p->p_flags = PF_R | PF_W | PF_X;
 	p->p_offset = offset;
 	p->p_paddr = paddr;
-	p->p_vaddr = kjump_vaddr(paddr);
+	p->p_vaddr = h->text ? paddr + h->text_delta : kjump_vaddr(paddr);
 	p->p_filesz = len;
 	p->p_memsz = len;
 	p->p_align = 0;
@@ -168,6 +177,97 @@ static int kjump_add_ram(struct resource *res, void *arg)
 	return 0;
 }
 
+#ifdef CONFIG_X86_64
+static void kjump_phdr_reverse(struct elf64_phdr *phdr, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n / 2; i++)
+		swap(phdr[i], phdr[n - 1 - i]);
+}
+
+/* phdr[a, c) becomes phdr[b, c) then phdr[a, b). */
+static void kjump_phdr_rotate(struct elf64_phdr *phdr, unsigned int a, unsigned int b,
+			      unsigned int c)
+{
+	kjump_phdr_reverse(phdr + a, b - a);
+	kjump_phdr_reverse(phdr + b, c - b);
+	kjump_phdr_reverse(phdr + a, c - a);
+}
+
+/* One physically contiguous run of the kernel image mapping, clipped to RAM. */
+static int kjump_add_text_run(struct kjump_ehdr *h, unsigned long va, u64 pa, u64 len)
+{
+	if (!len)
+		return 0;
+	h->text_delta = (u64)va - pa;
+	h->next = 0;
+	return walk_iomem_res_desc(IORES_DESC_NONE, IORESOURCE_SYSTEM_RAM | IORESOURCE_BUSY,
+				   pa, pa + len - 1, h, kjump_add_ram);
+}
+
+/*
+ * The kernel image as A maps it: _text to _end (rounded up to the large
+ * page), less what A has unmapped since boot.  Read from the page tables,
+ * as the image's bounds (_text, _end) are not exported to modules.
+ */
+static int kjump_add_text(struct kjump_ehdr *h)
+{
+	unsigned long va = __START_KERNEL_map, end = __START_KERNEL_map + KERNEL_IMAGE_SIZE;
+	unsigned long run_va = 0;
+	u64 run_pa = 0, run_len = 0;
+	int ret;
+
+	h->text = true;
+	while (va < end) {
+		unsigned int level;
+		pte_t *pte = lookup_address(va, &level);
+		unsigned long size, pfn;
+
+		if (!pte) {
+			/* The entry above @level is empty: skip what it maps. */
+			if (level == PG_LEVEL_NONE)
+				break;
+			va = ALIGN(va + 1, page_level_size(level - 1));
+			continue;
+		}
+		size = page_level_size(level);
+		if (!(pte_flags(*pte) & _PAGE_PRESENT)) {
+			va = ALIGN(va + 1, size);
+			continue;
+		}
+		switch (level) {
+		case PG_LEVEL_1G:
+			pfn = pud_pfn(*(pud_t *)pte);
+			break;
+		case PG_LEVEL_2M:
+			pfn = pmd_pfn(*(pmd_t *)pte);
+			break;
+		default:
+			pfn = pte_pfn(*pte);
+		}
+		size -= va & (size - 1);
+		pfn += (va & (page_level_size(level) - 1)) >> PAGE_SHIFT;
+		if (run_len && va == run_va + run_len && PFN_PHYS(pfn) == run_pa + run_len) {
+			run_len += size;
+		} else {
+			ret = kjump_add_text_run(h, run_va, run_pa, run_len);
+			if (ret)
+				goto out;
+			run_va = va;
+			run_pa = PFN_PHYS(pfn);
+			run_len = size;
+		}
+		va += size;
+	}
+	ret = kjump_add_text_run(h, run_va, run_pa, run_len);
+out:
+	h->text = false;
+	h->next = 0;
+	return ret;
+}
+#endif
+
 /*
  * Build the header for segment @seg (its bytes go into the shadows of its
  * destination pages, like any segment's).
@@ -229,6 +329,23 @@ int kjump_build_elfcorehdr(struct kjump_image *image, const struct kjump_segment
 		pr_warn_ratelimited("load: ELF core header segment too small (%zu bytes)\n", size);
 		goto out;
 	}
+#ifdef CONFIG_X86_64
+	/*
+	 * The kernel image's PT_LOADs go first after the note, as in kdump's
+	 * headers; added last, so that the RAM always fits.  Hibernation
+	 * (phys) reads RAM only.
+	 */
+	if (!phys) {
+		unsigned int ram_end = h.ehdr->e_phnum;
+
+		if (kjump_add_text(&h)) {
+			h.ehdr->e_phnum = ram_end;
+			pr_warn_ratelimited("load: no room for the kernel image's PT_LOAD (%zu bytes)\n",
+					    size);
+		}
+		kjump_phdr_rotate(h.phdr, 1, ram_end, h.ehdr->e_phnum);
+	}
+#endif
 
 	for (off = 0; off < size; off += PAGE_SIZE) {
 		unsigned long idx = kjump_region_page(image, seg->mem + off);
