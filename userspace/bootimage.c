@@ -393,14 +393,16 @@ int kj_boot_build(const struct kj_boot_opts *o, struct kj_boot_image *b,
 	avoid = o->jump_buf_pfn * KJ_PAGE;
 	kj_pick_low(&ram, avoid, &b->region);
 	b->region.size = o->region_size;
-	need = kmem + 3 * KJ_PAGE + KJ_ALIGN(ilen, KJ_PAGE) + KJ_RUN_ROOM;
+	/* B unpacks its initrd beside it: both must fit, with room to run. */
+	need = kmem + 3 * KJ_PAGE + KJ_ALIGN(ilen, KJ_PAGE) + o->initrd_unpacked + KJ_RUN_ROOM;
 	if (b->region.size < need)
 		return kj_err(err, errlen, -ENOSPC,
 			      "region of %" PRIu64 " MiB is too small for this kernel "
-			      "(init_size %" PRIu64 " MiB + initrd %zu MiB + %llu MiB to run): "
-			      "use --region %" PRIu64 "M or more",
+			      "(init_size %" PRIu64 " MiB + initrd %zu MiB, unpacking to %" PRIu64
+			      " MiB, + %llu MiB to run): use --region %" PRIu64 "M or more",
 			      b->region.size >> 20, kmem >> 20, ilen >> 20,
-			      KJ_RUN_ROOM >> 20, (need + (1 << 20) - 1) >> 20);
+			      o->initrd_unpacked >> 20, KJ_RUN_ROOM >> 20,
+			      (need + (1 << 20) - 1) >> 20);
 	if (o->region_addr) {
 		if (o->region_addr & (KJ_PAGE - 1) || o->region_size & (KJ_PAGE - 1))
 			return kj_err(err, errlen, -EINVAL, "--region must be page aligned");

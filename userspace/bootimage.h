@@ -27,6 +27,7 @@ struct kj_boot_opts {
 	int drop_caches;		/* sync and drop clean caches just before LOAD */
 	int jump_now;			/* KJUMP_LOAD_JUMP_NOW: A jumps at once */
 	int vmcore_phys;		/* KJUMP_LOAD_ELFCOREHDR_PHYS: shadows too */
+	uint64_t initrd_unpacked;	/* what the initrd unpacks to, if known */
 };
 
 struct kj_boot_image {

@@ -31,6 +31,7 @@
 #include <elf.h>
 #include <linux/fiemap.h>
 #include <linux/fs.h>
+#include "disk.h"
 #include "kjumpctl.h"
 #include "memmap.h"
 
@@ -213,31 +214,84 @@ static void kj_cpio_entry(FILE *out, const char *name, unsigned int mode,
 	}
 }
 
-/* B's initramfs: BASE, and an appended archive holding CONF at NAME. */
+/* A whole file into the archive as NAME; -errno. */
+static int kj_cpio_file(FILE *out, const char *name, const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char *data = NULL;
+	long len;
+	int ret = 0;
+
+	if (!f)
+		return -errno;
+	if (fseek(f, 0, SEEK_END) || (len = ftell(f)) < 0 || fseek(f, 0, SEEK_SET))
+		ret = -EIO;
+	else if (!(data = malloc((size_t)len + 1)))
+		ret = -ENOMEM;
+	else if (fread(data, 1, (size_t)len, f) != (size_t)len)
+		ret = -EIO;
+	else
+		kj_cpio_entry(out, name, 0100644, data, (size_t)len);
+	free(data);
+	fclose(f);
+	return ret;
+}
+
+/*
+ * B's initramfs: BASE, and an appended archive holding CONF at NAME and
+ * the job's driver modules (MODS: paths, in load order) under
+ * kjump/modules/, listed in kjump/modules.load.  Every write is checked:
+ * a full /tmp must not hand B a cut archive.
+ */
 int kj_b_initrd(const char *base, const char *out_path, const char *name,
-		const char *conf)
+		const char *conf, char *const *mods, size_t nmods)
 {
 	FILE *in = fopen(base, "re"), *out = fopen(out_path, "we");
-	char buf[1 << 16];
-	size_t n;
+	char buf[1 << 16], list[4096], entry[160];
+	size_t n, used = 0, i;
 	long pos;
+	int ret = 0;
 
 	if (!in || !out) {
+		ret = -errno;
 		if (in)
 			fclose(in);
 		if (out)
 			fclose(out);
-		return -errno;
+		return ret;
 	}
 	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
-		fwrite(buf, 1, n, out);
+		if (fwrite(buf, 1, n, out) != n)
+			ret = -errno;
+	if (ferror(in))
+		ret = -EIO;
 	fclose(in);
 	pos = ftell(out);
 	fwrite("\0\0\0\0", 1, (size_t)((4 - pos % 4) % 4), out);
 	kj_cpio_entry(out, "kjump", 040755, NULL, 0);
-	kj_cpio_entry(out, name, 0100644, conf, strlen(conf));
+	if (name && conf)
+		kj_cpio_entry(out, name, 0100644, conf, strlen(conf));
+	*list = 0;
+	if (nmods)
+		kj_cpio_entry(out, "kjump/modules", 040755, NULL, 0);
+	for (i = 0; i < nmods && !ret; i++) {
+		const char *b = strrchr(mods[i], '/') ? strrchr(mods[i], '/') + 1 : mods[i];
+
+		snprintf(entry, sizeof(entry), "kjump/modules/%s", b);
+		ret = kj_cpio_file(out, entry, mods[i]);
+		if (used + strlen(b) + 2 > sizeof(list))
+			ret = -E2BIG;
+		else
+			used += (size_t)sprintf(list + used, "%s\n", b);
+	}
+	if (nmods)
+		kj_cpio_entry(out, "kjump/modules.load", 0100644, list, used);
 	kj_cpio_entry(out, "TRAILER!!!", 0, NULL, 0);
-	return fclose(out) ? -errno : 0;
+	if (ferror(out) && !ret)
+		ret = -EIO;
+	if (fclose(out) && !ret)
+		ret = -errno;
+	return ret;
 }
 
 /*
@@ -525,7 +579,10 @@ int cmd_dump(int argc, char **argv)
 	};
 	static struct kj_extent ext[KJ_MAX_EXTENTS];
 	struct kj_dump_opts d = { .level = 17 };
-	char bdev[128], driver[256], dev_dev[160];
+	char bdev[128], driver[256], dev_dev[160], hex[2 * KJ_NONCE_LEN + 1];
+	char msg[KJUMP_MSG_MAX + 1] = "";
+	uint8_t nonce[KJ_NONCE_LEN];
+	struct kj_disk_id disk;
 	const char *file = NULL, *what;
 	struct kj_helper b;
 	uint64_t size, end = 0, held = 0, ram = 0;
@@ -579,27 +636,49 @@ int cmd_dump(int argc, char **argv)
 	if (fd < 0)
 		return 1;
 	what = d.device ? d.device : file;
-	kj_device_modules(st.st_dev, driver, sizeof(driver));
+	kj_device_modules(st.st_dev, driver, sizeof(driver) - 8);
+	strcat(driver, "dm_mod");
+	if (kj_disk_identify(st.st_dev, &disk) || kj_nonce_new(nonce)) {
+		fprintf(stderr, "%s: cannot tell what %s is (sysfs): B could not find it again\n",
+			prog, bdev);
+		goto fail;
+	}
+	if (d.device)
+		*disk.fsuuid = 0;
+	kj_nonce_hex(nonce, hex);
+	b.modules = driver;
 
-	/* B's instructions: device, driver, and the linear table of the blocks. */
-	conf = malloc(640 + n * 96);
+	/*
+	 * B's instructions: the disk as A sees it (B finds it by that and the
+	 * nonce, never by name: the table's device is replaced with what B
+	 * found), the drivers, and the linear table of the blocks.
+	 */
+	conf = malloc(2048 + n * 96);
 	if (!conf)
-		return 1;
+		goto fail;
 	snprintf(dev_dev, sizeof(dev_dev), "%s", d.plain ? "plain" : d.kdump ? "kdump" : "elf");
-	cl = (size_t)sprintf(conf, "device=%s\nmodules=%sdm_mod\nsize=%" PRIu64
-			     "\nlevel=%d\nformat=%s\ncompress=%c\ntrailer=%" PRIu64 "\n", bdev,
-			     driver, size, d.level, dev_dev, d.compress ? d.compress : '-',
-			     (uint64_t)((size - KJ_DUMP_TRAILER) / 512));
+	cl = (size_t)sprintf(conf, "device=%s\nmodules=%s\nsize=%" PRIu64
+			     "\nlevel=%d\nformat=%s\ncompress=%c\ntrailer=%" PRIu64 "\nnonce=%s\n"
+			     "nonce.offset=%" PRIu64 "\n", bdev, driver, size, d.level, dev_dev,
+			     d.compress ? d.compress : '-',
+			     (uint64_t)((size - KJ_DUMP_TRAILER) / 512), hex, ext[0].physical);
+	kj_disk_id_format(&disk, conf + cl, 1024);
+	cl += strlen(conf + cl);
 	for (i = 0; i < n; i++)
 		cl += (size_t)sprintf(conf + cl, "table %" PRIu64 " %" PRIu64 " linear %s %" PRIu64 "\n",
 				      ext[i].logical / 512, ext[i].length / 512, bdev,
 				      ext[i].physical / 512);
 	ret = kj_helper_load(kfd, &b, KJ_DUMP_CONF, conf, "kjump.dump", 1, 0);
 	free(conf);
+	if (ret)
+		goto fail;
+	/* Last before the jump: B writes only where it reads this back. */
+	ret = kj_nonce_put(bdev, ext[0].physical, nonce);
 	if (ret) {
-		if (file)
-			unlink(file);
-		return 1;
+		fprintf(stderr, "%s: cannot mark %s's first block for B: %s\n", prog, bdev,
+			strerror(-ret));
+		ioctl(kfd, KJUMP_IOC_UNLOAD, KJUMP_UNLOAD_DISCARD);
+		goto fail;
 	}
 	{
 		struct kjump_status st;
@@ -612,6 +691,8 @@ int cmd_dump(int argc, char **argv)
 	fflush(NULL);
 	memset(&j, 0, sizeof(j));
 	j.size = sizeof(j);
+	j.msg = (uintptr_t)msg;
+	j.msg_size = sizeof(msg) - 1;
 	ret = ioctl(kfd, KJUMP_IOC_JUMP, &j);
 	ioctl(kfd, KJUMP_IOC_UNLOAD, KJUMP_UNLOAD_DISCARD);
 	if (ret) {
@@ -636,8 +717,10 @@ int cmd_dump(int argc, char **argv)
 	ret = j.status != KJUMP_PEER_DUMPED ? -EIO :
 	      d.kdump ? kj_kdump_end(fd, 0, &end, &held) : kj_elf_end(fd, 0, &end, &held);
 	if (ret || end > size - KJ_DUMP_TRAILER) {
-		fprintf(stderr, "%s: B did not write a dump (status %s); A carries on. B's "
-			"console has the details\n", prog, kj_peer_status_name(j.status));
+		msg[j.msg_len < sizeof(msg) ? j.msg_len : sizeof(msg) - 1] = 0;
+		fprintf(stderr, "%s: B did not write a dump (status %s); A carries on.%s%s%s\n",
+			prog, kj_peer_status_name(j.status), *msg ? " B said:\n" : " B's console "
+			"has the details", msg, *msg && msg[strlen(msg) - 1] != '\n' ? "\n" : "");
 		if (file)
 			unlink(file);
 		return 1;
@@ -657,4 +740,9 @@ int cmd_dump(int argc, char **argv)
 	       d.level == 31 ? "zero, free, cache and user pages" : "by the dump level",
 	       (double)(j.ns_total + j.ns_away + j.ns_swap_out + j.ns_swap_in) / 1e6);
 	return 0;
+fail:
+	close(fd);
+	if (file)
+		unlink(file);
+	return 1;
 }

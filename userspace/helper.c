@@ -14,10 +14,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
+#include <zstd.h>
+#include "disk.h"
 #include "kjumpctl.h"
 
 /*
@@ -80,6 +85,7 @@ int kj_helper_option(struct kj_helper *k, int c, const char *arg)
 			return -1;
 		}
 		k->region_addr = addr;
+		k->region_set = 1;
 		return 1;
 	}
 	return 0;
@@ -137,6 +143,215 @@ static void kj_job_own(const struct kj_helper *k, char *out, size_t len)
 			 (unsigned long)(bogomips * 500000.0 / (double)hz));
 }
 
+/* The release of bzImage @path (its version string's first word) and its init_size. */
+static int kj_bzimage_info(const char *path, char *rel, size_t len, uint64_t *init_size)
+{
+	unsigned char hdr[0x300];
+	char ver[128];
+	uint16_t off;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), ret = -EINVAL;
+
+	*rel = 0;
+	*init_size = 0;
+	if (fd < 0)
+		return -errno;
+	if (pread(fd, hdr, sizeof(hdr), 0) == (ssize_t)sizeof(hdr) &&
+	    !memcmp(hdr + 0x202, "HdrS", 4)) {
+		memcpy(init_size, hdr + 0x260, 4);
+		memcpy(&off, hdr + 0x20e, 2);
+		memset(ver, 0, sizeof(ver));
+		if (off && pread(fd, ver, sizeof(ver) - 1, 0x200 + off) > 0) {
+			snprintf(rel, len, "%.*s", (int)strcspn(ver, " "), ver);
+			ret = 0;
+		}
+	}
+	close(fd);
+	return ret;
+}
+
+/* A module's name from its path: basename, no .ko[.xz|.zst|.gz], '-' as '_'. */
+static void kj_mod_name(const char *path, char *name, size_t len)
+{
+	const char *b = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	char *p;
+
+	snprintf(name, len, "%.*s", (int)strcspn(b, "."), b);
+	for (p = name; *p; p++)
+		if (*p == '-')
+			*p = '_';
+}
+
+static int kj_mod_add(char **paths, size_t *n, size_t cap, const char *dir, const char *rel)
+{
+	size_t i;
+	char *p;
+
+	if (asprintf(&p, "%s/%s", dir, rel) < 0)
+		return -ENOMEM;
+	for (i = 0; i < *n; i++)
+		if (!strcmp(paths[i], p)) {
+			free(p);
+			return 0;
+		}
+	if (*n == cap) {
+		free(p);
+		return -E2BIG;
+	}
+	paths[(*n)++] = p;
+	return 0;
+}
+
+/*
+ * The files of modules @names (space separated) and of all they depend on,
+ * from the job kernel's modules.dep, in load order (a module's
+ * dependencies are listed so that the last loads first).  Built-in
+ * drivers have no line and need nothing.
+ */
+static size_t kj_job_module_paths(const char *rel, const char *names, char **paths, size_t cap)
+{
+	char dir[300], dep[320], want[64], have[64], *line = NULL, *tok, *save, *colon;
+	char *list = strdup(names ? names : ""), *w, *wsave;
+	size_t n = 0, lcap = 0;
+	FILE *f;
+
+	snprintf(dir, sizeof(dir), "/lib/modules/%s", rel);
+	snprintf(dep, sizeof(dep), "%s/modules.dep", dir);
+	f = fopen(dep, "re");
+	for (w = list ? strtok_r(list, " \t\n", &wsave) : NULL; f && w;
+	     w = strtok_r(NULL, " \t\n", &wsave)) {
+		kj_mod_name(w, want, sizeof(want));
+		rewind(f);
+		while (getline(&line, &lcap, f) > 0) {
+			char *deps[64];
+			int nd = 0;
+
+			colon = strchr(line, ':');
+			if (!colon)
+				continue;
+			*colon = 0;
+			kj_mod_name(line, have, sizeof(have));
+			if (strcmp(have, want))
+				continue;
+			for (tok = strtok_r(colon + 1, " \n", &save); tok && nd < 64;
+			     tok = strtok_r(NULL, " \n", &save))
+				deps[nd++] = tok;
+			while (nd--)
+				kj_mod_add(paths, &n, cap, dir, deps[nd]);
+			kj_mod_add(paths, &n, cap, dir, line);
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+	free(line);
+	free(list);
+	return n;
+}
+
+/* Bytes one zstd frame expands to (decompressing it if its header does not say). */
+static uint64_t kj_zstd_frame_size(const void *src, size_t len)
+{
+	unsigned long long c = ZSTD_getFrameContentSize(src, len);
+	ZSTD_DStream *ds;
+	ZSTD_inBuffer in = { src, len, 0 };
+	static char out[1 << 17];
+	uint64_t total = 0;
+
+	if (c != ZSTD_CONTENTSIZE_UNKNOWN && c != ZSTD_CONTENTSIZE_ERROR)
+		return c;
+	ds = ZSTD_createDStream();
+	if (!ds)
+		return 0;
+	ZSTD_initDStream(ds);
+	while (in.pos < in.size) {
+		ZSTD_outBuffer o = { out, sizeof(out), 0 };
+		size_t r = ZSTD_decompressStream(ds, &o, &in);
+
+		if (ZSTD_isError(r))
+			break;
+		total += o.pos;
+		if (!r)
+			break;
+	}
+	ZSTD_freeDStream(ds);
+	return total;
+}
+
+static unsigned long kj_hex8(const unsigned char *p)
+{
+	char v[9];
+
+	memcpy(v, p, 8);
+	v[8] = 0;
+	return strtoul(v, NULL, 16);
+}
+
+/*
+ * What an initramfs unpacks to: its uncompressed cpio parts exactly, zstd
+ * frames by their header (or by decompressing), a final gzip member by its
+ * trailer; anything else is estimated at five times its size (*estimated).
+ */
+int kj_initrd_unpacked(const char *path, uint64_t *out, int *estimated)
+{
+	struct stat st;
+	unsigned char *m;
+	size_t p = 0, len;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	*out = 0;
+	*estimated = 0;
+	if (fd < 0 || fstat(fd, &st)) {
+		if (fd >= 0)
+			close(fd);
+		return -errno;
+	}
+	len = (size_t)st.st_size;
+	m = len ? mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
+	close(fd);
+	if (m == MAP_FAILED)
+		return len ? -errno : 0;
+	while (p < len) {
+		if (!m[p]) {
+			p++;
+			continue;
+		}
+		if (len - p >= 110 && !memcmp(m + p, "070701", 6)) {
+			unsigned long fsz = kj_hex8(m + p + 54), nsz = kj_hex8(m + p + 94);
+			int trailer = nsz == 11 && len - p >= 121 &&
+				      !memcmp(m + p + 110, "TRAILER!!!", 10);
+
+			p += (110 + nsz + 3) & ~3UL;
+			p += (fsz + 3) & ~3UL;
+			/* Each file takes whole pages in the rootfs, and an inode. */
+			*out += ((fsz + 4095) & ~4095UL) + 512;
+			if (trailer)
+				continue;
+		} else if (len - p >= 4 && !memcmp(m + p, "\x28\xb5\x2f\xfd", 4)) {
+			size_t fl = ZSTD_findFrameCompressedSize(m + p, len - p);
+
+			if (ZSTD_isError(fl))
+				break;
+			*out += kj_zstd_frame_size(m + p, fl);
+			p += fl;
+		} else if (len - p >= 18 && m[p] == 0x1f && m[p + 1] == 0x8b) {
+			uint32_t isize;
+
+			memcpy(&isize, m + len - 4, 4);
+			*out += isize;
+			break;
+		} else {
+			*out += (uint64_t)(len - p) * 5;
+			*estimated = 1;
+			break;
+		}
+	}
+	munmap(m, len);
+	return 0;
+}
+
+#define KJ_JOB_MAX_MODS		64
+#define KJ_REGION_STEP		(8ULL << 20)
+
 int kj_helper_load(int kfd, const struct kj_helper *k, const char *name, const char *conf,
 		   const char *extra, int vmcore, uint64_t region_addr)
 {
@@ -145,17 +360,26 @@ int kj_helper_load(int kfd, const struct kj_helper *k, const char *name, const c
 		.region_addr = region_addr ? region_addr : k->region_addr, .vmcore = vmcore, .drop_caches = k->drop_caches,
 		.jump_now = k->jump_now, .vmcore_phys = k->vmcore_phys,
 	};
-	char tmp[PATH_MAX], own[64], *cmdline;
-	int fd, ret;
+	char tmp[PATH_MAX], own[64], rel[128], *cmdline, *mods[KJ_JOB_MAX_MODS];
+	uint64_t init_size = 0, unpacked = 0, need;
+	size_t nmods = 0, i;
+	struct stat st;
+	int fd, ret, estimated = 0;
 
 	*tmp = 0;
-	if (conf) {
+	kj_bzimage_info(k->kernel, rel, sizeof(rel), &init_size);
+	if (k->modules && *rel)
+		nmods = kj_job_module_paths(rel, k->modules, mods, KJ_JOB_MAX_MODS);
+	if (conf || nmods) {
 		snprintf(tmp, sizeof(tmp), "%s/kjump-b-XXXXXX",
 			 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 		fd = mkstemp(tmp);
-		if (fd < 0 || kj_b_initrd(k->initrd, tmp, name, conf)) {
-			fprintf(stderr, "%s: cannot write the initramfs in $TMPDIR or /tmp: %s\n",
-				prog, strerror(errno));
+		ret = fd < 0 ? -errno : kj_b_initrd(k->initrd, tmp, name, conf, mods, nmods);
+		for (i = 0; i < nmods; i++)
+			free(mods[i]);
+		if (ret) {
+			fprintf(stderr, "%s: cannot write B's initramfs in $TMPDIR or /tmp: %s\n",
+				prog, strerror(-ret));
 			if (fd >= 0) {
 				close(fd);
 				unlink(tmp);
@@ -164,6 +388,26 @@ int kj_helper_load(int kfd, const struct kj_helper *k, const char *name, const c
 		}
 		close(fd);
 		o.initrd = tmp;
+	}
+	/*
+	 * The job kernel must fit its region: its kernel as it unpacks
+	 * (init_size), the initramfs and what it unpacks to, room to run.
+	 * The region grows to fit unless the user chose its size.
+	 */
+	if (o.initrd && !kj_initrd_unpacked(o.initrd, &unpacked, &estimated))
+		o.initrd_unpacked = unpacked;
+	if (o.initrd && !stat(o.initrd, &st) && init_size) {
+		need = ((init_size + 4095) & ~4095ULL) + 3 * 4096 +
+		       (((uint64_t)st.st_size + 4095) & ~4095ULL) + unpacked + KJ_RUN_ROOM;
+		need = (need + KJ_REGION_STEP - 1) / KJ_REGION_STEP * KJ_REGION_STEP;
+		if (need > o.region_size && !k->region_set && !region_addr) {
+			printf("  B's region: %" PRIu64 " MiB (kernel %" PRIu64 " MiB, initramfs %"
+			       PRIu64 " MiB unpacking to %" PRIu64 " MiB%s, %llu MiB to run)\n",
+			       need >> 20, init_size >> 20, (uint64_t)st.st_size >> 20,
+			       unpacked >> 20, estimated ? " (estimated)" : "",
+			       KJ_RUN_ROOM >> 20);
+			o.region_size = need;
+		}
 	}
 	kj_job_own(k, own, sizeof(own));
 	if (asprintf(&cmdline, "%s %s%s", k->append, extra, own) < 0)
@@ -242,4 +486,146 @@ double kj_mono(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+#ifndef MODULE_INIT_COMPRESSED_FILE
+#define MODULE_INIT_COMPRESSED_FILE	4
+#endif
+
+/*
+ * In B: the drivers A appended for the job's disk, whatever the job
+ * initramfs was built with (a chroot's MODULES=dep holds the build host's
+ * drivers).  finit_module, in the order A listed them; a module already
+ * there (built into the job initramfs and loaded) is fine.
+ */
+int kj_job_modules_load(void)
+{
+	FILE *f = fopen("/kjump/modules.load", "re");
+	char line[160], path[200];
+	int n = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		size_t l = strcspn(line, "\n");
+		int fd, flags = 0;
+
+		line[l] = 0;
+		if (!l)
+			continue;
+		snprintf(path, sizeof(path), "/kjump/modules/%s", line);
+		if (!strstr(line, ".ko") || strstr(line, ".ko")[3])
+			flags = MODULE_INIT_COMPRESSED_FILE;
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (!syscall(SYS_finit_module, fd, "", flags) || errno == EEXIST)
+			n++;
+		else
+			fprintf(stderr, "kjump: cannot load %s: %s\n", line, strerror(errno));
+		close(fd);
+	}
+	fclose(f);
+	return n;
+}
+
+/*
+ * kjumpctl disk [--wait TENTHS] NAME[:OFFSET]: the block device a
+ * kjump.resume= name means (/dev/..., UUID=, ID=, PATH=), for the
+ * initramfs scripts, which have no udev at that point.  Exit 3: not there.
+ */
+int cmd_disk(int argc, char **argv)
+{
+	char name[300], dev[300], *colon;
+	long tenths = 0;
+	int i = 1, ret;
+
+	if (argc > 2 && !strcmp(argv[1], "--wait")) {
+		char *end;
+
+		tenths = strtol(argv[2], &end, 10);
+		if (*end || tenths < 0 || tenths > 6000) {
+			fprintf(stderr, "%s: disk: --wait takes tenths of a second (0-6000)\n",
+				prog);
+			return 2;
+		}
+		i = 3;
+	}
+	if (argc != i + 1) {
+		fprintf(stderr, "usage: %s disk [--wait TENTHS] NAME[:OFFSET]\n"
+			"  NAME: /dev/..., UUID=FS-UUID, ID=WWID-or-SERIAL[-partN] or "
+			"PATH=pci-...[-partN]\n", prog);
+		return 2;
+	}
+	snprintf(name, sizeof(name), "%s", argv[i]);
+	colon = strrchr(name, ':');
+	if (colon && colon[1] && strspn(colon + 1, "0123456789") == strlen(colon + 1))
+		*colon = 0;
+	ret = kj_disk_resolve(name, (int)tenths, dev, sizeof(dev));
+	if (ret == -EINVAL) {
+		fprintf(stderr, "%s: disk: '%s' is not /dev/..., UUID=, ID= or PATH=\n", prog,
+			name);
+		return 2;
+	}
+	if (ret)
+		return ret == -ENODEV ? 3 : 1;
+	printf("%s\n", dev);
+	return 0;
+}
+
+/*
+ * kjumpctl job-find CONF: in B, the device a job's configuration
+ * (dump.conf) describes and A's nonce marks (disk.h); for the dump agent.
+ * Exit 4 with the reason on stderr: not found, written nothing.
+ */
+int cmd_job_find(int argc, char **argv)
+{
+	char line[256], hex[2 * KJ_NONCE_LEN + 1] = "", dev[200], why[512];
+	struct kj_disk_id id = { .sectors = 0 };
+	uint8_t nonce[KJ_NONCE_LEN];
+	uint64_t off = 0;
+	FILE *f;
+	int ret;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: %s job-find CONF   (in B, run by the dump agent)\n", prog);
+		return 2;
+	}
+	f = fopen(argv[1], "re");
+	if (!f) {
+		fprintf(stderr, "%s: %s: %s\n", prog, argv[1], strerror(errno));
+		return 2;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		if (kj_disk_id_line(&id, line))
+			continue;
+		if (!strncmp(line, "nonce=", 6))
+			snprintf(hex, sizeof(hex), "%.*s", (int)strcspn(line + 6, "\n"), line + 6);
+		else
+			sscanf(line, "nonce.offset=%" SCNu64, &off);
+	}
+	fclose(f);
+	if (!id.sectors || kj_nonce_parse(hex, nonce)) {
+		fprintf(stderr, "%s: %s describes no disk (disk.*, nonce=)\n", prog, argv[1]);
+		return 2;
+	}
+	ret = kj_disk_find(&id, off, nonce, 300, NULL, dev, sizeof(dev), why, sizeof(why));
+	if (ret) {
+		fprintf(stderr, "%s\n", why);
+		return 4;
+	}
+	printf("%s\n", dev);
+	return 0;
+}
+
+/* kjumpctl job-modules: in B, load the drivers A appended (the dump agent). */
+int cmd_job_modules(int argc, char **argv)
+{
+	(void)argv;
+	if (argc != 1) {
+		fprintf(stderr, "usage: %s job-modules   (in B)\n", prog);
+		return 2;
+	}
+	printf("%d\n", kj_job_modules_load());
+	return 0;
 }

@@ -41,6 +41,7 @@
 #include <linux/fs.h>
 #include <xxhash.h>
 #include <zstd.h>
+#include "disk.h"
 #include "kjumpctl.h"
 #include "memmap.h"
 
@@ -199,13 +200,14 @@ static uint64_t kjh_chunk_hash(const struct kjh_chunk *c, const void *data)
 	return XXH64(data, c->csize, c->first ^ ((uint64_t)c->npages << 48) ^ c->flags);
 }
 
-/* "DEV:OFFSET" (OFFSET in bytes; none means 0). */
+/* "NAME:OFFSET" (OFFSET in bytes; none means 0): NAME as kj_disk_resolve() takes it. */
 static int kjh_parse_spec(const char *spec, char *dev, size_t len, uint64_t *off)
 {
 	const char *colon = strrchr(spec, ':');
 
 	*off = 0;
-	if (colon && colon != spec && colon[1]) {
+	if (colon && colon != spec && colon[1] &&
+	    strspn(colon + 1, "0123456789xXabcdefABCDEF") == strlen(colon + 1)) {
 		char *end;
 
 		*off = strtoull(colon + 1, &end, 0);
@@ -215,21 +217,8 @@ static int kjh_parse_spec(const char *spec, char *dev, size_t len, uint64_t *off
 	} else {
 		snprintf(dev, len, "%s", spec);
 	}
-	return *dev == '/' ? 0 : -EINVAL;
-}
-
-static int kjh_wait_dev(const char *dev)
-{
-	int i;
-
-	for (i = 0; i < 100; i++) {
-		struct stat st;
-
-		if (!stat(dev, &st) && S_ISBLK(st.st_mode))
-			return 0;
-		usleep(100000);
-	}
-	return -ENODEV;
+	return *dev == '/' || !strncmp(dev, "UUID=", 5) || !strncmp(dev, "ID=", 3) ||
+	       !strncmp(dev, "PATH=", 5) ? 0 : -EINVAL;
 }
 
 /*
@@ -474,7 +463,10 @@ int cmd_hibernate(int argc, char **argv)
 		{ 0 }
 	};
 	static struct kj_extent ext[KJH_MAX_EXTENTS];
-	char bdev[128], driver[256], pci[256];
+	char bdev[128], driver[256], pci[256], stable[300], spec[320];
+	char hex[2 * KJ_NONCE_LEN + 1], msg[KJUMP_MSG_MAX + 1] = "";
+	uint8_t nonce[KJ_NONCE_LEN];
+	struct kj_disk_id disk;
 	const char *image = NULL;
 	struct kj_helper b;
 	struct kj_memmap sysram;
@@ -580,12 +572,27 @@ int cmd_hibernate(int argc, char **argv)
 	}
 	kj_device_modules(st.st_dev, driver, sizeof(driver));
 	kj_device_pci(st.st_dev, pci, sizeof(pci));
+	if (kj_disk_identify(st.st_dev, &disk) || kj_nonce_new(nonce)) {
+		fprintf(stderr, "%s: cannot tell what %s is (sysfs): B could not find it again\n",
+			prog, bdev);
+		if (made)
+			unlink(image);
+		return 1;
+	}
+	/* A device's own content is about to go: only a file's filesystem names it. */
+	if (is_dev)
+		*disk.fsuuid = 0;
+	kj_disk_stable_name(&disk, !is_dev, stable, sizeof(stable));
+	kj_nonce_hex(nonce, hex);
+	b.modules = driver;
 
-	conf = malloc(1024 + sizeof(pci) + n * 80);
+	conf = malloc(2048 + sizeof(pci) + n * 80);
 	if (!conf)
 		return 1;
-	cl = (size_t)sprintf(conf, "device=%s\ndevno=%u:%u\nmodules=%s\npci=%s\n", bdev,
-			     major(st.st_dev), minor(st.st_dev), driver, pci);
+	cl = (size_t)sprintf(conf, "device=%s\nmodules=%s\npci=%s\nnonce=%s\nnonce.offset=%"
+			     PRIu64 "\n", bdev, driver, pci, hex, ext[0].physical);
+	kj_disk_id_format(&disk, conf + cl, 1024);
+	cl += strlen(conf + cl);
 	for (i = 0; i < n; i++)
 		cl += (size_t)sprintf(conf + cl, "ext %" PRIu64 " %" PRIu64 " %" PRIu64 "\n",
 				      ext[i].logical, ext[i].physical, ext[i].length);
@@ -596,16 +603,25 @@ int cmd_hibernate(int argc, char **argv)
 			unlink(image);
 		return 1;
 	}
+	/*
+	 * The nonce goes into the image's first block last of all: B writes
+	 * only where it reads it back.
+	 */
+	ret = kj_nonce_put(bdev, ext[0].physical, nonce);
+	if (ret) {
+		fprintf(stderr, "%s: cannot mark %s's first block for B: %s\n", prog, bdev,
+			strerror(-ret));
+		ioctl(kfd, KJUMP_IOC_UNLOAD, KJUMP_UNLOAD_DISCARD);
+		if (made)
+			unlink(image);
+		return 1;
+	}
+	snprintf(spec, sizeof(spec), "%s:%" PRIu64, *stable ? stable : bdev, ext[0].physical);
 	printf("hibernate: image to %s (%s, up to %" PRIu64 " MiB); resume with "
-	       "kjump.resume=%s:%" PRIu64 "\n", image, bdev, size >> 20, bdev, ext[0].physical);
+	       "kjump.resume=%s\n", image, bdev, size >> 20, spec);
 	printf("  syncing, then jumping to B (%s), which saves A and powers off\n", b.kernel);
 	/* In the kernel log too: the journal keeps it, and the console writes it at once. */
-	{
-		char spec[300];
-
-		snprintf(spec, sizeof(spec), "%s:%" PRIu64, bdev, ext[0].physical);
-		kjh_kmsg("kjump: hibernate: kjump.resume=%s\n", spec);
-	}
+	kjh_kmsg("kjump: hibernate: kjump.resume=%s\n", spec);
 	fflush(NULL);
 	sync();
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -614,6 +630,8 @@ int cmd_hibernate(int argc, char **argv)
 	memset(&j, 0, sizeof(j));
 	j.size = sizeof(j);
 	j.flags = KJUMP_JUMP_SAVEMAP;
+	j.msg = (uintptr_t)msg;
+	j.msg_size = sizeof(msg) - 1;
 	ret = ioctl(kfd, KJUMP_IOC_JUMP, &j);
 	if (ret) {
 		kj_jump_error("jump", errno);
@@ -625,8 +643,10 @@ int cmd_hibernate(int argc, char **argv)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	if (j.status != KJUMP_PEER_RESTORED) {
 		ioctl(kfd, KJUMP_IOC_UNLOAD, KJUMP_UNLOAD_DISCARD);
-		fprintf(stderr, "%s: B did not save an image (status %s); A carries on. B's "
-			"console has the details\n", prog, kj_peer_status_name(j.status));
+		msg[j.msg_len < sizeof(msg) ? j.msg_len : sizeof(msg) - 1] = 0;
+		fprintf(stderr, "%s: B did not save an image (status %s); A carries on.%s%s%s\n",
+			prog, kj_peer_status_name(j.status), *msg ? " B said:\n" : " B's console "
+			"has the details", msg, *msg && msg[strlen(msg) - 1] != '\n' ? "\n" : "");
 		if (made)
 			unlink(image);
 		return 1;
@@ -842,13 +862,25 @@ static int kjh_ranges(struct kjh_vmcore *v, const struct kjump_jump_buf *jb,
 	return 0;
 }
 
-static int kjh_read_conf(const char *path, struct kjh_io *io, char *dev, size_t dlen)
+/*
+ * B's instructions (hibernate.conf), and the disk they name: the one
+ * device that looks like what A described and holds A's nonce where the
+ * image starts.  Waits for it as long as a real controller may take
+ * (AHCI's link training is seconds); -errno with the reason in @why.
+ */
+#define KJH_DISK_WAIT		300	/* tenths of a second */
+
+static int kjh_read_conf(const char *path, struct kjh_io *io, char *dev, size_t dlen,
+			 char *why, size_t wlen)
 {
 	FILE *f = fopen(path, "re");
-	char line[256];
-	unsigned int ma = 0, mi = 0;
-	int have_devno = 0;
+	char line[256], mods[256] = "", hex[2 * KJ_NONCE_LEN + 1] = "";
+	uint8_t nonce[KJ_NONCE_LEN];
+	struct kj_disk_id id = { .sectors = 0 };
+	uint64_t noff = 0;
+	int have_off = 0, ret;
 
+	snprintf(why, wlen, "the configuration %s is unusable", path);
 	if (!f)
 		return -errno;
 	io->n = 0;
@@ -857,10 +889,14 @@ static int kjh_read_conf(const char *path, struct kjh_io *io, char *dev, size_t 
 	while (fgets(line, sizeof(line), f)) {
 		struct kj_extent e;
 
-		if (sscanf(line, "devno=%u:%u", &ma, &mi) == 2)
-			have_devno = 1;
-		else if (!strncmp(line, "device=", 7))
-			snprintf(dev, dlen, "%.*s", (int)strcspn(line + 7, "\n"), line + 7);
+		if (kj_disk_id_line(&id, line))
+			continue;
+		if (sscanf(line, "nonce.offset=%" SCNu64, &noff) == 1)
+			have_off = 1;
+		else if (!strncmp(line, "nonce=", 6))
+			snprintf(hex, sizeof(hex), "%.*s", (int)strcspn(line + 6, "\n"), line + 6);
+		else if (!strncmp(line, "modules=", 8))
+			snprintf(mods, sizeof(mods), "%.*s", (int)strcspn(line + 8, "\n"), line + 8);
 		else if (sscanf(line, "ext %" SCNu64 " %" SCNu64 " %" SCNu64, &e.logical,
 				&e.physical, &e.length) == 3 && io->n < KJH_MAX_EXTENTS) {
 			io->ext[io->n++] = e;
@@ -868,22 +904,20 @@ static int kjh_read_conf(const char *path, struct kjh_io *io, char *dev, size_t 
 		}
 	}
 	fclose(f);
-	/* B names devices as A did, but the number is what identifies it. */
-	if (have_devno) {
-		int i;
-
-		for (i = 0; i < 100; i++) {
-			if (!kj_block_device(makedev(ma, mi), dev, dlen) && !kjh_wait_dev(dev))
-				break;
-			usleep(100000);
-		}
-	}
-	return io->n && *dev ? 0 : -EINVAL;
+	if (!io->n || !id.sectors || !have_off || kj_nonce_parse(hex, nonce))
+		return -EINVAL;
+	/* Never a name or a number from A: both may mean another disk here. */
+	ret = kj_disk_find(&id, noff, nonce, KJH_DISK_WAIT, kj_pci_probe_all, dev, dlen, why,
+			   wlen);
+	if (ret == -ENODEV && *mods && strlen(why) + strlen(mods) + 24 < wlen)
+		snprintf(why + strlen(why), wlen - strlen(why), " (its drivers: %s)", mods);
+	return ret;
 }
 
-static void kjh_back(int kfd, uint32_t status)
+static void kjh_back(int kfd, uint32_t status, const char *msg)
 {
-	struct kjump_jump j = { .size = sizeof(j), .flags = KJUMP_JUMP_BACK, .status = status };
+	struct kjump_jump j = { .size = sizeof(j), .flags = KJUMP_JUMP_BACK, .status = status,
+				.msg = (uintptr_t)msg };
 
 	fflush(NULL);
 	if (ioctl(kfd, KJUMP_IOC_JUMP, &j))
@@ -891,10 +925,13 @@ static void kjh_back(int kfd, uint32_t status)
 }
 
 /* Let A, if it can be reached, go on as if nothing happened; else power off. */
-static int kjh_save_failed(int kfd, const char *why)
+static int kjh_save_failed(int kfd, uint32_t status, const char *why)
 {
+	char msg[KJUMP_MSG_MAX];
+
 	fprintf(stderr, "kjump: cannot save A's image: %s; going back to A\n", why);
-	kjh_back(kfd, KJUMP_PEER_FAILED);
+	snprintf(msg, sizeof(msg), "cannot save A's image: %s", why);
+	kjh_back(kfd, status, msg);
 	sync();
 	reboot(RB_POWER_OFF);
 	return 1;
@@ -1139,7 +1176,7 @@ int cmd_save_image(int argc, char **argv)
 	struct kjh_vmcore v = { .fd = -1 };
 	struct kjh_range *r = NULL;
 	struct timespec t0, t1;
-	char dev[128], why[256];
+	char dev[128], why[512];
 	uint64_t pfn, worst;
 	uint32_t i;
 	int kfd, ret;
@@ -1156,16 +1193,19 @@ int cmd_save_image(int argc, char **argv)
 		reboot(RB_POWER_OFF);
 		return 1;
 	}
-	if (kjh_read_conf(argv[1], &io, dev, sizeof(dev)))
-		return kjh_save_failed(kfd, "the image target in the configuration is unusable");
+	ret = kjh_read_conf(argv[1], &io, dev, sizeof(dev), why, sizeof(why));
+	if (ret)
+		return kjh_save_failed(kfd, ret == -EINVAL ? KJUMP_PEER_FAILED :
+				       KJUMP_PEER_NO_TARGET, why);
 	io.fd = open(dev, O_RDWR | O_CLOEXEC);
 	if (io.fd < 0)
-		return kjh_save_failed(kfd, "cannot open the image's device");
+		return kjh_save_failed(kfd, KJUMP_PEER_FAILED, "cannot open the image's device");
 	if (kjh_vmcore_open(&v))
-		return kjh_save_failed(kfd, "no /proc/vmcore (B needs elfcorehdr=)");
+		return kjh_save_failed(kfd, KJUMP_PEER_FAILED,
+				       "no /proc/vmcore (B needs elfcorehdr=)");
 	if (kjh_vm_read(&v, pfn * KJH_PAGE, jb, KJH_PAGE) || jb->magic != KJUMP_JUMP_BUF_MAGIC ||
 	    jb->size < offsetof(struct kjump_jump_buf, ram) + sizeof(jb->ram) || !jb->savemap)
-		return kjh_save_failed(kfd, "A's jump buffer holds no save map");
+		return kjh_save_failed(kfd, KJUMP_PEER_FAILED, "A's jump buffer holds no save map");
 
 	memcpy(h->magic, KJH_MAGIC, 8);
 	h->version = KJH_VERSION;
@@ -1187,7 +1227,8 @@ int cmd_save_image(int argc, char **argv)
 	memcpy(h->ext, io.ext, io.n * sizeof(io.ext[0]));
 
 	if (kjh_ranges(&v, jb, &r, &h->nr_ranges, &h->nr_pages))
-		return kjh_save_failed(kfd, "cannot read A's save map through /proc/vmcore");
+		return kjh_save_failed(kfd, KJUMP_PEER_FAILED,
+				       "cannot read A's save map through /proc/vmcore");
 	h->header_size = kjh_align(KJH_PAGE + h->nr_ranges * sizeof(*r), KJH_PAGE);
 	{
 		/* The table area is hashed and written whole, zero padded. */
@@ -1195,7 +1236,7 @@ int cmd_save_image(int argc, char **argv)
 		struct kjh_range *t = realloc(r, tlen + sizeof(*r));
 
 		if (!t)
-			return kjh_save_failed(kfd, "out of memory");
+			return kjh_save_failed(kfd, KJUMP_PEER_FAILED, "out of memory");
 		r = t;
 		memset((char *)r + h->nr_ranges * sizeof(*r), 0,
 		       tlen - h->nr_ranges * sizeof(*r));
@@ -1205,7 +1246,7 @@ int cmd_save_image(int argc, char **argv)
 	if (worst > io.capacity) {
 		snprintf(why, sizeof(why), "%" PRIu64 " pages may need %" PRIu64 " MiB, the "
 			 "target holds %" PRIu64 " MiB", h->nr_pages, worst >> 20, io.capacity >> 20);
-		return kjh_save_failed(kfd, why);
+		return kjh_save_failed(kfd, KJUMP_PEER_FAILED, why);
 	}
 	fprintf(stderr, "kjump: saving A (%.68s): %" PRIu64 " pages in %" PRIu64 " ranges to %s\n",
 		h->release, h->nr_pages, h->nr_ranges, dev);
@@ -1228,7 +1269,7 @@ int cmd_save_image(int argc, char **argv)
 		ret = -errno;
 	if (ret) {
 		snprintf(why, sizeof(why), "writing to %s failed: %s", dev, strerror(-ret));
-		return kjh_save_failed(kfd, why);
+		return kjh_save_failed(kfd, KJUMP_PEER_FAILED, why);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	fprintf(stderr, "kjump: image saved: %" PRIu64 " pages (%" PRIu64 " MiB) in %" PRIu64
@@ -1248,13 +1289,19 @@ int cmd_save_image(int argc, char **argv)
 static int kjh_open_image(const char *spec, struct kjh_io *io, uint64_t *off, char *dev,
 			  size_t dlen, int wr)
 {
-	if (kjh_parse_spec(spec, dev, dlen, off)) {
-		fprintf(stderr, "%s: image '%s' is not DEVICE[:BYTE_OFFSET]\n", prog, spec);
+	char name[256];
+	int ret;
+
+	if (kjh_parse_spec(spec, name, sizeof(name), off)) {
+		fprintf(stderr, "%s: image '%s' is not DEVICE[:BYTE_OFFSET] (DEVICE: /dev/..., "
+			"UUID=, ID= or PATH=)\n", prog, spec);
 		return -EINVAL;
 	}
-	if (kjh_wait_dev(dev)) {
-		fprintf(stderr, "%s: %s did not appear\n", prog, dev);
-		return -ENODEV;
+	ret = kj_disk_resolve(name, 100, dev, dlen);
+	if (ret) {
+		fprintf(stderr, "%s: %s %s\n", prog, name, ret == -EEXIST ?
+			"names more than one device: give /dev/... instead" : "did not appear");
+		return ret;
 	}
 	io->fd = open(dev, (wr ? O_RDWR : O_RDONLY) | O_CLOEXEC);
 	if (io->fd < 0) {
@@ -1460,6 +1507,16 @@ int cmd_resume(int argc, char **argv)
 			     mods) < 0)
 			return 1;
 	}
+	/* D's job initramfs may lack them (built elsewhere): C's copies go along. */
+	{
+		static char dmods[256];
+		struct stat ds;
+
+		*dmods = 0;
+		if (!stat(dev, &ds) && S_ISBLK(ds.st_mode))
+			kj_device_modules(ds.st_rdev, dmods, sizeof(dmods));
+		d.modules = dmods;
+	}
 	d.region_size = h->region.size;
 	ret = kj_helper_load(kfd, &d, NULL, NULL, extra, 0, h->region.start);
 	free(extra);
@@ -1489,7 +1546,7 @@ int cmd_resume(int argc, char **argv)
 static int kjh_restore_refused(int kfd, const char *why)
 {
 	fprintf(stderr, "kjump: not resuming: %s; back to the booting kernel\n", why);
-	kjh_back(kfd, KJUMP_PEER_FAILED);
+	kjh_back(kfd, KJUMP_PEER_FAILED, why);
 	reboot(RB_AUTOBOOT);
 	return 1;
 }
@@ -2193,6 +2250,6 @@ int cmd_restore_image(int argc, char **argv)
 	fprintf(stderr, "kjump: A restored (%" PRIu64 " pages) at D uptime %.2f s; jumping into it "
 		"(verifying %.1f s, then reading %.1f s, decompressing %.1f s, writing %.1f s)\n",
 		done, kjh_uptime(), kjh_t.verify, kjh_t.read, kjh_t.zstd, kjh_t.write);
-	kjh_back(kfd, KJUMP_PEER_RESTORED);
+	kjh_back(kfd, KJUMP_PEER_RESTORED, NULL);
 	return kjh_restore_broken("the jump into A failed");
 }

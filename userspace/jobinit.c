@@ -15,7 +15,6 @@
  * does exactly what it did before this existed.
  */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -130,11 +129,9 @@ static int kj_initramfs_mods(char *buf, size_t len, char **argv, int *n)
 	return ret;
 }
 
-/* What B binds its drivers to: pci= and devno= of hibernate.conf. */
+/* What B binds its drivers to: pci= of hibernate.conf. */
 struct kj_job_disk {
 	char pci[256];
-	unsigned int major, minor;
-	int have_devno;
 };
 
 /* B's drivers: the modules= lines kjumpctl hibernate wrote. */
@@ -150,8 +147,6 @@ static int kj_conf_mods(char *buf, size_t len, char **argv, int *n, struct kj_jo
 	while (!ret && fgets(line, sizeof(line), f)) {
 		size_t l;
 
-		if (sscanf(line, "devno=%u:%u", &d->major, &d->minor) == 2)
-			d->have_devno = 1;
 		if (!strncmp(line, "pci=", 4)) {
 			size_t pl = strcspn(line + 4, "\n");
 
@@ -192,6 +187,18 @@ static void kj_stdio(void)
 	}
 }
 
+/* Loaded already (A appended it, jobinit loaded it): no modprobe for it. */
+static int kj_mod_loaded(const char *name)
+{
+	char path[128], *p;
+
+	snprintf(path, sizeof(path), "/sys/module/%s", name);
+	for (p = path + strlen("/sys/module/"); *p; p++)
+		if (*p == '-')
+			*p = '_';
+	return !access(path, F_OK);
+}
+
 /* One modprobe for all of them: kjump first, then the job's drivers. */
 static int kj_modprobe(char **mods, int n)
 {
@@ -204,7 +211,8 @@ static int kj_modprobe(char **mods, int n)
 	argv[k++] = "-b";
 	argv[k++] = "kjump";
 	for (i = 0; i < n; i++)
-		argv[k++] = mods[i];
+		if (!kj_mod_loaded(mods[i]))
+			argv[k++] = mods[i];
 	argv[k] = NULL;
 	pid = fork();
 	if (pid < 0)
@@ -233,32 +241,18 @@ static int kj_pci_hold(const struct kj_job_disk *d)
 	return *d->pci && !kj_write_str(KJ_PCI_AUTOPROBE, "0");
 }
 
-/* After modprobe: those devices, then the default back; all if the disk is not there. */
+/*
+ * After modprobe: those devices, then the default back.  If the disk is
+ * not behind them after all, save-image probes every device (disk.c).
+ */
 static void kj_pci_bind(const struct kj_job_disk *d)
 {
-	char list[sizeof(d->pci)], path[64], *save, *a;
-	struct dirent *e;
-	DIR *dir;
-	int i;
+	char list[sizeof(d->pci)], *save, *a;
 
 	snprintf(list, sizeof(list), "%s", d->pci);
 	for (a = strtok_r(list, " ", &save); a; a = strtok_r(NULL, " ", &save))
 		kj_write_str(KJ_PCI_PROBE, a);
 	kj_write_str(KJ_PCI_AUTOPROBE, "1");
-	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u", d->major, d->minor);
-	for (i = 0; d->have_devno && i < 30 && access(path, F_OK); i++)
-		usleep(100000);
-	if (d->have_devno && !access(path, F_OK))
-		return;
-	if (d->have_devno)
-		fprintf(stderr, "kjump: B: the image's disk did not come up from %s; probing "
-			"every PCI device\n", d->pci);
-	dir = opendir("/sys/bus/pci/devices");
-	while (dir && (e = readdir(dir)))
-		if (*e->d_name != '.')
-			kj_write_str(KJ_PCI_PROBE, e->d_name);
-	if (dir)
-		closedir(dir);
 }
 
 static int kj_real_init(char **argv, const char *why)
@@ -275,8 +269,8 @@ static int kj_real_init(char **argv, const char *why)
 int kj_job_init(int argc, char **argv)
 {
 	char modbuf[1024], confbuf[1024], *mods[KJ_MAX_MODS], *job[3];
-	struct kj_job_disk disk = { .have_devno = 0 };
-	int n = 0, save, ret, held = 0;
+	struct kj_job_disk disk = { .pci = "" };
+	int n = 0, save, ret, held = 0, appended;
 	double t;
 
 	(void)argc;
@@ -304,13 +298,15 @@ int kj_job_init(int argc, char **argv)
 				    "cannot read " KJ_JOB_CONF);
 	t = kj_mono();
 	held = kj_pci_hold(&disk);
+	/* The disk's drivers A appended, whatever this initramfs holds. */
+	appended = kj_job_modules_load();
 	ret = kj_modprobe(mods, n);
 	if (held)
 		kj_pci_bind(&disk);
 	if (ret)
 		return kj_real_init(argv, "modprobe failed");
-	fprintf(stderr, "kjump: %s: kjump and %d driver%s loaded in %.2f s\n",
-		save ? "B" : "D", n, n == 1 ? "" : "s", kj_mono() - t);
+	fprintf(stderr, "kjump: %s: kjump and %d driver%s loaded in %.2f s (%d from A)\n",
+		save ? "B" : "D", n, n == 1 ? "" : "s", kj_mono() - t, appended);
 	job[0] = save ? "save-image" : "restore-image";
 	job[1] = save ? KJ_JOB_CONF : NULL;
 	job[2] = NULL;

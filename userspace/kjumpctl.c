@@ -588,6 +588,8 @@ static void kj_help(FILE *f)
 "  hibernate  save this kernel's memory to an image (file or device), power off\n"
 "  resume   in C (early boot): check an image and resume it through kernel D\n"
 "  save-image, restore-image   the halves that run in B and in D\n"
+"  disk     the device a kjump.resume= name means (UUID=, ID=, PATH=, /dev/)\n"
+"  job-find, job-modules   in B: the job's disk, and the drivers A appended\n"
 "  help     this text; '%s COMMAND --help' for one command\n", prog, prog);
 }
 
@@ -623,6 +625,12 @@ int main(int argc, char **argv)
 		return cmd_save_image(argc - 1, argv + 1);
 	if (!strcmp(cmd, "restore-image"))
 		return cmd_restore_image(argc - 1, argv + 1);
+	if (!strcmp(cmd, "disk"))
+		return cmd_disk(argc - 1, argv + 1);
+	if (!strcmp(cmd, "job-find"))
+		return cmd_job_find(argc - 1, argv + 1);
+	if (!strcmp(cmd, "job-modules"))
+		return cmd_job_modules(argc - 1, argv + 1);
 	if (!strcmp(cmd, "jump") || !strcmp(cmd, "-j"))
 		return cmd_jump(argc - 1, argv + 1);
 	if (!strcmp(cmd, "back") || !strcmp(cmd, "-b"))

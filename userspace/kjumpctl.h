@@ -31,6 +31,8 @@ struct kj_helper {
 	int drop_caches;		/* see kj_drop_caches() */
 	int jump_now;			/* A jumps right after LOAD (hibernate) */
 	int vmcore_phys;		/* the vmcore shows RAM as it is (hibernate) */
+	int region_set;			/* --region given: never grown to fit */
+	const char *modules;		/* drivers the job needs, appended to its initramfs */
 };
 
 /* Its options (--region only where the command lets the user choose). */
@@ -72,7 +74,11 @@ int kj_block_device(dev_t dev, char *path, size_t len);
 void kj_device_modules(dev_t dev, char *mods, size_t len);
 void kj_device_pci(dev_t dev, char *out, size_t len);
 int kj_b_initrd(const char *base, const char *out_path, const char *name,
-		const char *conf);
+		const char *conf, char *const *mods, size_t nmods);
+/* What initramfs @path unpacks to, in bytes (*estimated: not exactly known). */
+int kj_initrd_unpacked(const char *path, uint64_t *out, int *estimated);
+/* In a job kernel: load the modules A appended (kjump/modules.load); how many. */
+int kj_job_modules_load(void);
 int kj_cmdline_value(const char *key, char *val, size_t len);
 int kj_cmdline_pfn(uint64_t *pfn);
 int kj_write_pfn(uint64_t pfn);
@@ -83,5 +89,8 @@ int cmd_save_image(int argc, char **argv);
 int cmd_resume(int argc, char **argv);
 int cmd_restore_image(int argc, char **argv);
 int kj_job_init(int argc, char **argv);
+int cmd_disk(int argc, char **argv);
+int cmd_job_find(int argc, char **argv);
+int cmd_job_modules(int argc, char **argv);
 
 #endif
