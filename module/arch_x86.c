@@ -12,6 +12,7 @@
 #include <linux/io.h>
 #include <linux/math64.h>
 #include <linux/ioport.h>
+#include <linux/kprobes.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/smp.h>
@@ -206,8 +207,8 @@ struct kjump_dtr {
 	unsigned long base;
 } __packed;
 
-static void kjump_fill_data(struct kjump_ctx *c, unsigned long head,
-			    unsigned long entry)
+static notrace void kjump_fill_data(struct kjump_ctx *c, unsigned long head,
+				    unsigned long entry)
 {
 	phys_addr_t ctrl = page_to_phys(c->ctrl);
 	phys_addr_t data = ctrl + KJUMP_STUB_DATA;
@@ -262,6 +263,19 @@ static void kjump_fill_data(struct kjump_ctx *c, unsigned long head,
 	dtr->base = (unsigned long)get_cpu_gdt_rw(smp_processor_id());
 }
 
+/* The jump tables' upper half, the data block: all the stub needs. */
+static notrace void kjump_arch_prepare(struct kjump_ctx *c, unsigned long head,
+				       unsigned long entry)
+{
+	pgd_t *mine = page_address(pfn_to_page(PHYS_PFN(c->pgd)));
+	pgd_t *cur = __va(__read_cr3() & CR3_ADDR_MASK);
+
+	/* Share this kernel's upper half: module text, stacks, direct map. */
+	memcpy(mine + KERNEL_PGD_BOUNDARY, cur + KERNEL_PGD_BOUNDARY,
+	       (PTRS_PER_PGD - KERNEL_PGD_BOUNDARY) * sizeof(pgd_t));
+	kjump_fill_data(c, head, entry);
+}
+
 /*
  * Jump: on the one online CPU, interrupts off, devices and syscore
  * suspended.  Returns the peer's re-entry point.
@@ -271,14 +285,8 @@ notrace unsigned long kjump_arch_jump(struct kjump_ctx *c, unsigned long head,
 				      struct kjump_stub_stats *st)
 {
 	unsigned long peer;
-	pgd_t *mine = page_address(pfn_to_page(PHYS_PFN(c->pgd)));
-	pgd_t *cur = __va(__read_cr3() & CR3_ADDR_MASK);
 
-	/* Share this kernel's upper half: module text, stacks, direct map. */
-	memcpy(mine + KERNEL_PGD_BOUNDARY, cur + KERNEL_PGD_BOUNDARY,
-	       (PTRS_PER_PGD - KERNEL_PGD_BOUNDARY) * sizeof(pgd_t));
-	kjump_fill_data(c, head, entry);
-
+	kjump_arch_prepare(c, head, entry);
 	kjump_sym.save_processor_state();
 #ifdef CONFIG_X86_IO_APIC
 	/* Legacy interrupt routing, so the peer gets its timer while booting. */
@@ -296,6 +304,21 @@ notrace unsigned long kjump_arch_jump(struct kjump_ctx *c, unsigned long head,
 	return peer;
 }
 
+/*
+ * The same jump, from a panicking peer with nothing to come back to: no
+ * pages to swap, and none of the kallsyms-resolved calls (called through a
+ * pointer, they may fault on a sealed ENDBR): this kernel's CPU state is
+ * never restored, and the kernel we return to restores its IO-APIC itself
+ * (syscore_resume() masks and rewrites every entry).  Returns only if
+ * something re-enters this kernel, which nothing should.
+ */
+notrace void kjump_arch_jump_dying(struct kjump_ctx *c, unsigned long entry)
+{
+	kjump_arch_prepare(c, 0, entry);
+	kjump_enter(page_address(c->ctrl), page_to_phys(c->ctrl) +
+		    (kjump_identity - kjump_stub_start));
+}
+
 u64 kjump_cycles_to_ns(u64 cycles)
 {
 	return tsc_khz ? mul_u64_u32_div(cycles, NSEC_PER_MSEC, tsc_khz) : 0;
@@ -309,6 +332,16 @@ u64 kjump_cycles_to_ns(u64 cycles)
  * wait-for-SIPI, deaf to interrupts and NMIs; the kernel that onlines it
  * next sends INIT/SIPI anyway.
  */
+static notrace void kjump_arch_init_cpu(u32 id)
+{
+	apic->icr_write(APIC_INT_LEVELTRIG | APIC_INT_ASSERT | APIC_DM_INIT, id);
+	if (apic->wait_icr_idle)
+		apic->wait_icr_idle();
+	apic->icr_write(APIC_INT_LEVELTRIG | APIC_DM_INIT, id);
+	if (apic->wait_icr_idle)
+		apic->wait_icr_idle();
+}
+
 void kjump_arch_park_cpus(void)
 {
 	unsigned int cpu;
@@ -318,14 +351,46 @@ void kjump_arch_park_cpus(void)
 
 		if (cpu_online(cpu) || id == BAD_APICID)
 			continue;
-		apic->icr_write(APIC_INT_LEVELTRIG | APIC_INT_ASSERT |
-				APIC_DM_INIT, id);
-		if (apic->wait_icr_idle)
-			apic->wait_icr_idle();
-		apic->icr_write(APIC_INT_LEVELTRIG | APIC_DM_INIT, id);
-		if (apic->wait_icr_idle)
-			apic->wait_icr_idle();
+		kjump_arch_init_cpu(id);
 	}
 	/* Delivery is not acceptance: give the targets time to take it. */
 	usleep_range(100, 200);
 }
+
+/*
+ * The panic path's: every CPU but this one, stopped by panic() (halted,
+ * marked offline) or not.  The local APIC may be software-disabled (panic
+ * disables it): it still sends IPIs.  The apic callbacks are called
+ * through pointers, but the kernel takes their addresses, so they keep
+ * their ENDBR.
+ */
+notrace void kjump_arch_park_others(void)
+{
+	unsigned int cpu, self = smp_processor_id();
+
+	for_each_present_cpu(cpu) {
+		u32 id = cpu_physical_id(cpu);
+
+		if (cpu == self || id == BAD_APICID)
+			continue;
+		kjump_arch_init_cpu(id);
+	}
+	/* Delivery is not acceptance (see kjump_arch_park_cpus). */
+	mdelay(1);
+}
+
+/* An NMI to @cpu, halted with interrupts off (panic path). */
+notrace void kjump_arch_nmi_cpu(unsigned int cpu)
+{
+	apic->icr_write(APIC_DM_NMI, cpu_physical_id(cpu));
+	if (apic->wait_icr_idle)
+		apic->wait_icr_idle();
+}
+
+/* The panic path (peer.c) runs these: none of them may be probed. */
+NOKPROBE_SYMBOL(kjump_fill_data);
+NOKPROBE_SYMBOL(kjump_arch_prepare);
+NOKPROBE_SYMBOL(kjump_arch_jump_dying);
+NOKPROBE_SYMBOL(kjump_arch_init_cpu);
+NOKPROBE_SYMBOL(kjump_arch_park_others);
+NOKPROBE_SYMBOL(kjump_arch_nmi_cpu);

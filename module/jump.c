@@ -10,6 +10,7 @@
 #include <linux/io.h>
 #include <linux/ktime.h>
 #include <linux/pm.h>
+#include <linux/slab.h>
 #include <linux/suspend.h>
 #include <linux/syscore_ops.h>
 #include <linux/uaccess.h>
@@ -103,8 +104,12 @@ err_unlock:
 	return ret;
 }
 
-/* A into B: the loaded image, at its entry or where it last left. */
-static int kjump_jump_into(struct kjump_jump *res)
+/*
+ * A into B: the loaded image, at its entry or where it last left.  The
+ * peer's message, if any and @msg, is copied to @msg (KJUMP_MSG_MAX bytes)
+ * and its length left in res->msg_len.
+ */
+static int kjump_jump_into(struct kjump_jump *res, char *msg)
 {
 	struct kjump_image *image = kjump.image;
 	struct kjump_jump_buf *jb = kjump.jump_buf;
@@ -135,15 +140,30 @@ static int kjump_jump_into(struct kjump_jump *res)
 	if (kjump_jump_buf_check(jb, PAGE_SIZE)) {
 		pr_warn("jump: the peer left a corrupt jump buffer; ignoring its status\n");
 		res->status = KJUMP_PEER_NONE;
+	} else if (msg) {
+		int n = kjump_jump_buf_get_msg(jb, msg);
+
+		if (n < 0)
+			pr_warn("jump: the peer's message (%u bytes) is damaged; ignoring it\n",
+				jb->msg_len);
+		else
+			res->msg_len = n;
 	}
 	pr_info("back from the peer: status %u, re-entry 0x%lx, %llu pages swapped\n",
 		res->status, peer, res->swapped_pages);
 	/*
 	 * Resumed from an image: the B that saved it is gone (its memory was
-	 * never saved, D ran there since), so the image goes too.
+	 * never saved, D ran there since), so the image goes too.  A B that
+	 * panicked cannot be re-entered either: it jumped back from its panic
+	 * path, its CPU state unsaved.  The region's pages go back to A; B's
+	 * CPUs, which were halted in them, were reset by A's INIT/SIPI when
+	 * A brought its own CPUs back up.
 	 */
-	if (res->status == KJUMP_PEER_RESTORED) {
-		pr_info("resumed from a hibernation image; B is gone, unloading it\n");
+	if (res->status == KJUMP_PEER_RESTORED || res->status == KJUMP_PEER_PANICKED) {
+		if (res->status == KJUMP_PEER_RESTORED)
+			pr_info("resumed from a hibernation image; B is gone, unloading it\n");
+		else
+			pr_info("the peer panicked and cannot be re-entered; unloading it\n");
 		kjump.image = NULL;
 		kjump_image_free(image);
 		image = NULL;
@@ -153,54 +173,27 @@ static int kjump_jump_into(struct kjump_jump *res)
 }
 
 /*
- * B or D back into the kernel whose jump buffer is our peer.  Our own jump
- * context is built on first use; it maps the peer's control area and entry
- * explicitly, since they lie outside our RAM.
+ * B or D back into the kernel whose jump buffer is our peer, leaving it
+ * res->status and @len bytes of @msg.  The jump buffer's mapping and our
+ * jump context were prepared when the peer was set (peer.c).
  */
-static int kjump_jump_back(struct kjump_jump *res)
+static int kjump_jump_back(struct kjump_jump *res, const char *msg, u32 len)
 {
-	struct kjump_alloc alloc = { .held = LIST_HEAD_INIT(alloc.held) };
-	struct kjump_jump_buf *jb;
+	struct kjump_jump_buf *jb = kjump.peer_jb;
 	unsigned long entry, peer = 0;
-	phys_addr_t extra[3];
 	int ret;
 
-	if (res->status > KJUMP_PEER_FAILED)
-		return -EINVAL;
-	jb = memremap(PFN_PHYS(kjump.peer_buf_pfn), PAGE_SIZE, MEMREMAP_WB);
-	if (!jb)
-		return -EINVAL;
-	ret = kjump_jump_buf_check(jb, PAGE_SIZE);
-	if (ret || !jb->entry || jb->arch != (IS_ENABLED(CONFIG_X86_64) ?
-					      KJUMP_ARCH_X86_64 : KJUMP_ARCH_I386)) {
+	if (!jb || kjump_jump_buf_check(jb, PAGE_SIZE) || !kjump_jump_buf_usable(jb) ||
+	    !kjump.peer_ctx) {
 		pr_warn_ratelimited("back: pfn 0x%lx holds no usable jump buffer\n",
 				    kjump.peer_buf_pfn);
-		ret = -EINVAL;
-		goto out_unmap;
+		return -EINVAL;
 	}
 	entry = kjump.peer_reentry ? kjump.peer_reentry : jb->entry;
 
-	if (!kjump.peer_ctx) {
-		struct kjump_ctx *c = kzalloc(sizeof(*c), GFP_KERNEL);
-
-		if (!c) {
-			ret = -ENOMEM;
-			goto out_unmap;
-		}
-		extra[0] = jb->control;
-		extra[1] = jb->entry;
-		extra[2] = PFN_PHYS(kjump.peer_buf_pfn);
-		ret = kjump_ctx_init(c, &alloc, extra, ARRAY_SIZE(extra));
-		kjump_alloc_done(&alloc);
-		if (ret) {
-			kjump_ctx_free(c);
-			kfree(c);
-			goto out_unmap;
-		}
-		kjump.peer_ctx = c;
-	}
-
 	jb->status = res->status ? res->status : KJUMP_PEER_RETURNED;
+	if (!kjump_jump_buf_put_msg(jb, msg, len) && len)
+		pr_warn("back: the peer's jump buffer has no room for a message; leaving the status only\n");
 	kjump_jump_buf_seal(jb);
 	ret = kjump_pm_jump(kjump.peer_ctx, 0, entry, res, NULL, &peer);
 	if (!ret) {
@@ -210,9 +203,47 @@ static int kjump_jump_back(struct kjump_jump *res)
 		res->status = KJUMP_PEER_NONE;
 		pr_info("re-entered by the peer (re-entry 0x%lx)\n", peer);
 	}
-out_unmap:
-	memunmap(jb);
 	return ret;
+}
+
+/*
+ * The message's checks, before anything else: with BACK, the text to leave
+ * (NUL-terminated, at most KJUMP_MSG_MAX bytes) is copied in now; without,
+ * the caller's buffer is cleared now, so that a bad one fails before the
+ * jump.  *kbuf gets a kernel buffer of KJUMP_MSG_MAX + 1 bytes, or NULL.
+ */
+static int kjump_jump_msg_in(struct kjump_jump *res, bool back, char **kbuf, u32 *len)
+{
+	void __user *umsg = u64_to_user_ptr(res->msg);
+	char *buf;
+	long n;
+
+	*kbuf = NULL;
+	*len = 0;
+	res->msg_len = 0;
+	if (!res->msg || (!back && !res->msg_size))
+		return 0;
+	if (res->msg != (unsigned long)res->msg)	/* 32-bit kernel */
+		return -EFAULT;
+	buf = kmalloc(KJUMP_MSG_MAX + 1, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	if (back) {
+		n = strncpy_from_user(buf, umsg, KJUMP_MSG_MAX + 1);
+		if (n < 0 || n > KJUMP_MSG_MAX) {
+			kfree(buf);
+			if (n > KJUMP_MSG_MAX)
+				pr_warn_ratelimited("back: message longer than %u bytes\n",
+						    KJUMP_MSG_MAX);
+			return n < 0 ? -EFAULT : -EINVAL;
+		}
+		*len = n;
+	} else if (clear_user(umsg, min_t(u32, res->msg_size, KJUMP_MSG_MAX))) {
+		kfree(buf);
+		return -EFAULT;
+	}
+	*kbuf = buf;
+	return 0;
 }
 
 long kjump_ioctl_jump(void __user *arg)
@@ -220,7 +251,8 @@ long kjump_ioctl_jump(void __user *arg)
 	struct kjump_jump res;
 	u64 t0 = ktime_get_ns();
 	bool back, staged;
-	u32 size;
+	char *msg = NULL;
+	u32 size, msg_len;
 	int ret;
 
 	ret = kjump_may_load();
@@ -232,17 +264,27 @@ long kjump_ioctl_jump(void __user *arg)
 	if (res.flags & ~KJUMP_JUMP_FLAGS_MASK || res.pad ||
 	    memchr_inv(res.reserved, 0, sizeof(res.reserved)))
 		return -EINVAL;
-	if (!(res.flags & KJUMP_JUMP_BACK) && res.status)
-		return -EINVAL;
-	if ((res.flags & KJUMP_JUMP_BACK) && (res.flags & KJUMP_JUMP_SAVEMAP))
-		return -EINVAL;
+	back = res.flags & KJUMP_JUMP_BACK;
 	staged = res.flags & KJUMP_JUMP_STAGED;
+	if (!back && res.status)
+		return -EINVAL;
+	if (back && (res.flags & KJUMP_JUMP_SAVEMAP))
+		return -EINVAL;
 	if (staged && res.flags != KJUMP_JUMP_STAGED)
 		return -EINVAL;
+	/* PANICKED is the panic path's own: no process is left to ask for it. */
+	if (back && (res.status > KJUMP_PEER_NO_TARGET || res.status == KJUMP_PEER_PANICKED))
+		return -EINVAL;
+	/* msg_size sizes A's buffer for the peer's text; C gets no text back. */
+	if ((back && res.msg_size) || (staged && (res.msg || res.msg_size)))
+		return -EINVAL;
+	ret = kjump_jump_msg_in(&res, back, &msg, &msg_len);
+	if (ret)
+		return ret;
 
-	back = res.flags & KJUMP_JUMP_BACK;
 	if (!mutex_trylock(&kjump.lock)) {
 		pr_warn_ratelimited("jump: another jump or load is in progress\n");
+		kfree(msg);
 		return -EBUSY;
 	}
 	if (kjump.state == KJUMP_STATE_JUMPING) {
@@ -266,10 +308,11 @@ long kjump_ioctl_jump(void __user *arg)
 		enum kjump_state prev = kjump.state;
 
 		kjump.state = KJUMP_STATE_JUMPING;
-		ret = back ? kjump_jump_back(&res) : kjump_jump_into(&res);
+		ret = back ? kjump_jump_back(&res, msg, msg_len) : kjump_jump_into(&res, msg);
 		/*
 		 * A's image waits suspended after a jump into it (unless a
-		 * resume from an image dropped it); BACK changes nothing.
+		 * resume from an image, or B's panic, dropped it); BACK
+		 * changes nothing.
 		 */
 		if (ret || back)
 			kjump.state = prev;
@@ -277,9 +320,20 @@ long kjump_ioctl_jump(void __user *arg)
 			kjump.state = kjump.image ? KJUMP_STATE_SUSPENDED : KJUMP_STATE_EMPTY;
 	}
 	mutex_unlock(&kjump.lock);
-	if (ret)
+	if (ret) {
+		kfree(msg);
 		return ret;
+	}
 
+	/* The jump happened: a message that cannot be handed out is dropped. */
+	if (!back && msg) {
+		res.msg_len = min(res.msg_len, res.msg_size);
+		if (res.msg_len && copy_to_user(u64_to_user_ptr(res.msg), msg, res.msg_len)) {
+			pr_warn("jump: cannot copy the peer's message out; dropped\n");
+			res.msg_len = 0;
+		}
+	}
+	kfree(msg);
 	res.ns_total = ktime_get_ns() - t0;
 	if (copy_to_user(arg, &res, min_t(size_t, size, sizeof(res))))
 		return -EFAULT;

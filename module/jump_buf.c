@@ -9,13 +9,26 @@
 #include <linux/gfp.h>
 #include <linux/io.h>
 #include <linux/kernel.h>
+#include <linux/kprobes.h>
 #include <linux/utsname.h>
 #include <linux/uuid.h>
 #include "compat.h"
 #include "kjump.h"
 
-#define KJUMP_JUMP_BUF_MIN_SIZE	offsetof(struct kjump_jump_buf, reserved)
+/*
+ * The smallest size a jump buffer may declare: version 1's fixed fields,
+ * magic through pad (216 bytes).  What follows (the message words, the
+ * save map, the RAM list) is used only when size reaches it.
+ */
+#define KJUMP_JUMP_BUF_MIN_SIZE	offsetofend(struct kjump_jump_buf, pad)
+/* The message words, and the text after the struct in the same page. */
+#define KJUMP_JUMP_BUF_MSG_SIZE	offsetofend(struct kjump_jump_buf, msg_crc)
 
+/*
+ * The panic path (peer.c) checks and seals the peer's buffer and writes
+ * its message: this file is built without tracing (Kbuild), and those
+ * functions are not to be probed (below).
+ */
 static u32 kjump_crc(const struct kjump_jump_buf *jb, size_t size)
 {
 	u32 crc;
@@ -43,6 +56,66 @@ int kjump_jump_buf_check(const struct kjump_jump_buf *jb, size_t avail)
 	if (jb->checksum != kjump_crc(jb, jb->size))
 		return -EINVAL;
 	return 0;
+}
+
+/* A checked buffer a kernel of our architecture can jump back through. */
+bool kjump_jump_buf_usable(const struct kjump_jump_buf *jb)
+{
+	return jb->entry && jb->control &&
+	       jb->arch == (IS_ENABLED(CONFIG_X86_64) ? KJUMP_ARCH_X86_64 : KJUMP_ARCH_I386);
+}
+
+/* Room for a message: the words inside size, the struct short of the text. */
+static bool kjump_jump_buf_has_msg(const struct kjump_jump_buf *jb)
+{
+	return jb->size >= KJUMP_JUMP_BUF_MSG_SIZE && jb->size <= KJUMP_JB_MSG_OFFSET;
+}
+
+/*
+ * Leave @len bytes of @text (at most KJUMP_MSG_MAX) as the peer's message
+ * in the page of @jb, which must be mapped whole; @len 0 clears it.  The
+ * caller seals.  False if the buffer has no room for one.
+ */
+bool kjump_jump_buf_put_msg(struct kjump_jump_buf *jb, const char *text, u32 len)
+{
+	if (!kjump_jump_buf_has_msg(jb))
+		return false;
+	len = min_t(u32, len, KJUMP_MSG_MAX);
+	memcpy((u8 *)jb + KJUMP_JB_MSG_OFFSET, text, len);
+	jb->msg_len = len;
+	jb->msg_crc = ~crc32_le(~0U, (u8 *)jb + KJUMP_JB_MSG_OFFSET, len);
+	return true;
+}
+
+/* The panic path (peer.c) runs these: none of them may be probed. */
+NOKPROBE_SYMBOL(kjump_crc);
+NOKPROBE_SYMBOL(kjump_jump_buf_seal);
+NOKPROBE_SYMBOL(kjump_jump_buf_check);
+NOKPROBE_SYMBOL(kjump_jump_buf_usable);
+NOKPROBE_SYMBOL(kjump_jump_buf_has_msg);
+NOKPROBE_SYMBOL(kjump_jump_buf_put_msg);
+
+/*
+ * The peer's message in a checked @jb, copied to @text (KJUMP_MSG_MAX
+ * bytes): its length, or -EINVAL if it is out of bounds or damaged.
+ */
+int kjump_jump_buf_get_msg(const struct kjump_jump_buf *jb, char *text)
+{
+	const u8 *src = (const u8 *)jb + KJUMP_JB_MSG_OFFSET;
+	u32 len;
+
+	if (!kjump_jump_buf_has_msg(jb))
+		return 0;
+	len = jb->msg_len;
+	if (!len)
+		return 0;
+	if (len > KJUMP_MSG_MAX)
+		return -EINVAL;
+	memcpy(text, src, len);
+	/* Checked on the copy: what was checked is what is handed out. */
+	if (~crc32_le(~0U, text, len) != jb->msg_crc)
+		return -EINVAL;
+	return len;
 }
 
 /* boot_id lives in a static of random.c: read it the way userspace does. */
@@ -95,6 +168,8 @@ void kjump_jump_buf_fill(struct kjump_jump_buf *jb,
 	}
 	jb->nr_jumps = kjump.nr_jumps;
 	jb->status = KJUMP_PEER_NONE;
+	jb->msg_len = 0;		/* no message: a CRC32 of nothing is 0 */
+	jb->msg_crc = 0;
 	kjump_jump_buf_seal(jb);
 }
 
@@ -103,6 +178,10 @@ int kjump_jump_buf_init(void)
 	struct kjump_jump_buf *jb;
 
 	BUILD_BUG_ON(sizeof(*jb) > PAGE_SIZE);
+	BUILD_BUG_ON(KJUMP_JUMP_BUF_MIN_SIZE != 216);	/* version 1's, fixed */
+	/* The message text follows the struct in the same page. */
+	BUILD_BUG_ON(sizeof(*jb) > KJUMP_JB_MSG_OFFSET);
+	BUILD_BUG_ON(KJUMP_JB_MSG_OFFSET + KJUMP_MSG_MAX > PAGE_SIZE);
 	/*
 	 * Lowmem (i386: the stub reaches it physically), and in ZONE_DMA if
 	 * it can: far below any region, so that C, resuming a hibernation
@@ -137,45 +216,4 @@ void kjump_jump_buf_uninit(void)
 unsigned long kjump_jump_buf_pfn(void)
 {
 	return PHYS_PFN(virt_to_phys(kjump.jump_buf));
-}
-
-/*
- * Make this kernel a peer (B or D) of the kernel whose jump buffer is at
- * @pfn.  That page is not RAM to us (it lies outside our region), so it is
- * mapped with memremap; anything that is not a valid jump buffer is refused.
- */
-int kjump_set_peer(unsigned long pfn)
-{
-	struct kjump_jump_buf *jb;
-	phys_addr_t phys = PFN_PHYS(pfn);
-	int ret;
-
-	kjump_restore_unmap();		/* RESTORE's window was the old peer's */
-	if (!pfn) {
-		kjump.peer_buf_pfn = 0;
-		kjump.peer_nr_ram = 0;
-		return 0;
-	}
-	/*
-	 * A peer's jump buffer lies outside our RAM (our region is all we
-	 * have); a pfn of our own RAM is not one, and memremap would warn.
-	 */
-	if (PFN_PHYS(pfn) >> PAGE_SHIFT != pfn ||
-	    region_intersects(phys, PAGE_SIZE, IORESOURCE_SYSTEM_RAM,
-			      IORES_DESC_NONE) != REGION_DISJOINT)
-		return -EINVAL;
-	jb = memremap(phys, PAGE_SIZE, MEMREMAP_WB);
-	if (!jb)
-		return -EINVAL;
-	ret = kjump_jump_buf_check(jb, PAGE_SIZE);
-	if (!ret) {
-		kjump.peer_buf_pfn = pfn;
-		kjump.peer_nr_ram = 0;
-		if (jb->size >= offsetofend(struct kjump_jump_buf, ram)) {
-			kjump.peer_nr_ram = min_t(u32, jb->nr_ram, KJUMP_JB_MAX_RAM);
-			memcpy(kjump.peer_ram, jb->ram, sizeof(kjump.peer_ram));
-		}
-	}
-	memunmap(jb);
-	return ret;
 }

@@ -51,6 +51,10 @@ unsigned long kjump_arch_jump(struct kjump_ctx *c, unsigned long head,
 			      unsigned long entry, struct kjump_stub_stats *st);
 u64 kjump_cycles_to_ns(u64 cycles);
 void kjump_arch_park_cpus(void);
+/* The panic path (peer.c): no sleeping, no locks, nothing traced. */
+void kjump_arch_jump_dying(struct kjump_ctx *c, unsigned long entry);
+void kjump_arch_park_others(void);
+void kjump_arch_nmi_cpu(unsigned int cpu);
 
 /*
  * B as loaded: the region, its pages claimed from A or shadowed, and the
@@ -79,8 +83,10 @@ struct kjump_state_s {
 	struct kjump_image *image;
 	struct kjump_jump_buf *jump_buf;	/* this kernel's own */
 	unsigned long peer_buf_pfn;		/* set in B/D: A's jump buffer */
+	struct kjump_jump_buf *peer_jb;		/* ... mapped while it is set */
 	unsigned long peer_reentry;		/* the peer's latest re-entry point */
-	struct kjump_ctx *peer_ctx;		/* B/D: how we jump back */
+	struct kjump_ctx *peer_ctx;		/* B/D: how we jump back, built at set */
+	bool peer_armed;			/* B/D: the panic path may jump back */
 	/* D: the peer's System RAM, from its jump buffer, for RESTORE. */
 	unsigned int peer_nr_ram;
 	struct kjump_ram_range peer_ram[KJUMP_JB_MAX_RAM];
@@ -130,8 +136,14 @@ void kjump_jump_buf_uninit(void);
 void kjump_jump_buf_fill(struct kjump_jump_buf *jb, const struct kjump_image *image);
 void kjump_jump_buf_seal(struct kjump_jump_buf *jb);
 int kjump_jump_buf_check(const struct kjump_jump_buf *jb, size_t avail);
-int kjump_set_peer(unsigned long pfn);
+bool kjump_jump_buf_usable(const struct kjump_jump_buf *jb);
+bool kjump_jump_buf_put_msg(struct kjump_jump_buf *jb, const char *text, u32 len);
+int kjump_jump_buf_get_msg(const struct kjump_jump_buf *jb, char *text);
 unsigned long kjump_jump_buf_pfn(void);
+
+/* peer.c: this kernel as a B or D, its way back prepared, and on panic. */
+int kjump_set_peer(unsigned long pfn);
+void kjump_peer_drop(void);
 
 /* hibernate.c: A's save map; D's RESTORE. */
 struct kjump_savemap;

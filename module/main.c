@@ -323,15 +323,13 @@ static void __exit kjump_exit(void)
 {
 	misc_deregister(&kjump_misc);
 	kjump_sysfs_uninit();
+	/* Nothing sets a peer now: its panic path goes first, then the rest. */
+	kjump_peer_drop();
 	kjump_image_free(kjump.image);
 	kjump.image = NULL;
 	kjump_restore_unmap();
 	kjump_stage_free(kjump.stage);
 	kjump.stage = NULL;
-	if (kjump.peer_ctx) {
-		kjump_ctx_free(kjump.peer_ctx);
-		kfree(kjump.peer_ctx);
-	}
 	kjump_jump_buf_uninit();
 }
 

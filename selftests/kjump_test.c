@@ -1050,6 +1050,60 @@ TEST_F(jump, jump_with_bad_pointer_is_efault)
 	EXPECT_ERRNO(EFAULT, ioctl(self->fd, KJUMP_IOC_JUMP, (void *)1));
 }
 
+/*
+ * The status and message fields are checked before the peer: in A, with
+ * no peer, a good BACK is ENOENT and a bad one EINVAL or EFAULT.
+ */
+TEST_F(jump, back_with_bad_status_or_message_is_refused)
+{
+	char big[KJUMP_MSG_MAX + 8];
+
+	RETURN_IF_SETUP_SKIPPED();
+	self->j.flags = KJUMP_JUMP_BACK;
+	self->j.status = KJUMP_PEER_NO_TARGET;
+	EXPECT_JUMP_FAILS(ENOENT);
+	/* PANICKED is the panic path's own. */
+	self->j.status = KJUMP_PEER_PANICKED;
+	EXPECT_JUMP_FAILS(EINVAL);
+	self->j.status = KJUMP_PEER_NO_TARGET + 1;
+	EXPECT_JUMP_FAILS(EINVAL);
+	self->j.status = KJUMP_PEER_FAILED;
+	self->j.msg = (uintptr_t)"cannot save: no disk";
+	EXPECT_JUMP_FAILS(ENOENT);
+	/* msg_size sizes A's buffer for a peer's text: not BACK's. */
+	self->j.msg_size = 16;
+	EXPECT_JUMP_FAILS(EINVAL);
+	self->j.msg_size = 0;
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = 0;
+	self->j.msg = (uintptr_t)big;
+	EXPECT_JUMP_FAILS(EINVAL);
+	big[KJUMP_MSG_MAX] = 0;		/* exactly KJUMP_MSG_MAX bytes */
+	EXPECT_JUMP_FAILS(ENOENT);
+	self->j.msg = 1;
+	EXPECT_JUMP_FAILS(EFAULT);
+}
+
+TEST_F(jump, jump_with_bad_message_buffer_is_refused)
+{
+	char buf[64];
+
+	RETURN_IF_SETUP_SKIPPED();
+	memset(buf, 'x', sizeof(buf));
+	self->j.msg = (uintptr_t)buf;
+	self->j.msg_size = sizeof(buf);
+	EXPECT_JUMP_FAILS(ENOENT);
+	EXPECT_EQ(0, buf[0]) TH_LOG("the peer's message buffer was not cleared");
+	EXPECT_EQ(U32(0), self->j.msg_len);
+	/* Checked before the jump: a bad buffer fails, nothing happens. */
+	self->j.msg = 1;
+	EXPECT_JUMP_FAILS(EFAULT);
+	/* C resumes through a staged image: no peer talks to it. */
+	self->j.flags = KJUMP_JUMP_STAGED;
+	self->j.msg = (uintptr_t)buf;
+	EXPECT_JUMP_FAILS(EINVAL);
+}
+
 TEST_F(jump, savemap_going_back_is_einval)
 {
 	RETURN_IF_SETUP_SKIPPED();

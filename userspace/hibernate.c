@@ -914,16 +914,6 @@ static int kjh_read_conf(const char *path, struct kjh_io *io, char *dev, size_t 
 	return ret;
 }
 
-static void kjh_back(int kfd, uint32_t status, const char *msg)
-{
-	struct kjump_jump j = { .size = sizeof(j), .flags = KJUMP_JUMP_BACK, .status = status,
-				.msg = (uintptr_t)msg };
-
-	fflush(NULL);
-	if (ioctl(kfd, KJUMP_IOC_JUMP, &j))
-		kj_jump_error("back", errno);
-}
-
 /* Let A, if it can be reached, go on as if nothing happened; else power off. */
 static int kjh_save_failed(int kfd, uint32_t status, const char *why)
 {
@@ -931,7 +921,7 @@ static int kjh_save_failed(int kfd, uint32_t status, const char *why)
 
 	fprintf(stderr, "kjump: cannot save A's image: %s; going back to A\n", why);
 	snprintf(msg, sizeof(msg), "cannot save A's image: %s", why);
-	kjh_back(kfd, status, msg);
+	kj_back(kfd, status, msg);
 	sync();
 	reboot(RB_POWER_OFF);
 	return 1;
@@ -1546,7 +1536,7 @@ int cmd_resume(int argc, char **argv)
 static int kjh_restore_refused(int kfd, const char *why)
 {
 	fprintf(stderr, "kjump: not resuming: %s; back to the booting kernel\n", why);
-	kjh_back(kfd, KJUMP_PEER_FAILED, why);
+	kj_back(kfd, KJUMP_PEER_FAILED, why);
 	reboot(RB_AUTOBOOT);
 	return 1;
 }
@@ -2250,6 +2240,6 @@ int cmd_restore_image(int argc, char **argv)
 	fprintf(stderr, "kjump: A restored (%" PRIu64 " pages) at D uptime %.2f s; jumping into it "
 		"(verifying %.1f s, then reading %.1f s, decompressing %.1f s, writing %.1f s)\n",
 		done, kjh_uptime(), kjh_t.verify, kjh_t.read, kjh_t.zstd, kjh_t.write);
-	kjh_back(kfd, KJUMP_PEER_RESTORED, NULL);
+	kj_back(kfd, KJUMP_PEER_RESTORED, NULL);
 	return kjh_restore_broken("the jump into A failed");
 }

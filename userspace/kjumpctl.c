@@ -7,7 +7,8 @@
  *   kjumpctl unload [--discard]
  *   kjumpctl status
  *   kjumpctl jump            (-j)   into the loaded kernel, and back
- *   kjumpctl back [--status S] [--pfn PFN]   (-b)   from B back into A
+ *   kjumpctl back [--status S] [--message TEXT] [--pfn PFN]   (-b)
+ *                                    from B back into A
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -383,12 +384,82 @@ static int cmd_status(int argc, char **argv)
 	return 0;
 }
 
+static const char * const kj_peer_status_names[] = {
+	[KJUMP_PEER_NONE] = "none",
+	[KJUMP_PEER_RETURNED] = "returned",
+	[KJUMP_PEER_DUMPED] = "dumped",
+	[KJUMP_PEER_RESTORED] = "restored",
+	[KJUMP_PEER_FAILED] = "failed",
+	[KJUMP_PEER_PANICKED] = "panicked",
+	[KJUMP_PEER_NO_TARGET] = "no-target",
+};
+
 const char *kj_peer_status_name(uint32_t s)
 {
-	static const char * const names[] = { "none", "returned", "dumped",
-					      "restored", "failed" };
+	return s < sizeof(kj_peer_status_names) / sizeof(kj_peer_status_names[0]) ?
+	       kj_peer_status_names[s] : "unknown";
+}
 
-	return s < sizeof(names) / sizeof(names[0]) ? names[s] : "unknown";
+/* A status by number or name (no-target or no_target); -1 if neither. */
+static long kj_peer_status_parse(const char *s)
+{
+	char *end;
+	unsigned long v = strtoul(s, &end, 0);
+	size_t i;
+
+	if (*s && !*end)
+		return v <= UINT32_MAX ? (long)v : -1;
+	for (i = 0; i < sizeof(kj_peer_status_names) / sizeof(kj_peer_status_names[0]); i++) {
+		const char *n = kj_peer_status_names[i];
+		size_t k;
+
+		for (k = 0; n[k] && (s[k] == n[k] || (n[k] == '-' && s[k] == '_')); k++)
+			;
+		if (!n[k] && !s[k])
+			return (long)i;
+	}
+	return -1;
+}
+
+void kj_jump_msg_buf(struct kjump_jump *j, char *buf, size_t size)
+{
+	size_t n = size ? size - 1 : 0;		/* the last byte stays NUL */
+
+	memset(buf, 0, size);
+	j->msg = (uintptr_t)buf;
+	j->msg_size = (uint32_t)(n < KJUMP_MSG_MAX ? n : KJUMP_MSG_MAX);
+}
+
+/* @len bytes of @text on @f, each line indented; a last newline added. */
+static void kj_print_indented(FILE *f, const char *text, size_t len)
+{
+	size_t i = 0, n;
+
+	while (i < len) {
+		const char *nl = memchr(text + i, '\n', len - i);
+
+		n = nl ? (size_t)(nl - (text + i)) : len - i;
+		fprintf(f, "  %.*s\n", (int)n, text + i);
+		i += n + 1;
+	}
+}
+
+void kj_print_peer_msg(FILE *f, const char *who, const struct kjump_jump *j, const char *buf)
+{
+	size_t len = buf && j->msg ? j->msg_len : 0;
+
+	if (j->status == KJUMP_PEER_PANICKED) {
+		if (!len) {
+			fprintf(f, "%s panicked; none of its log came back\n", who);
+			return;
+		}
+		fprintf(f, "%s panicked; its last lines:\n", who);
+	} else if (len) {
+		fprintf(f, "%s said:\n", who);
+	} else {
+		return;
+	}
+	kj_print_indented(f, buf, len);
 }
 
 static double kj_ms(uint64_t ns)
@@ -420,7 +491,16 @@ void kj_jump_error(const char *what, int err)
 		fprintf(stderr, "  another jump or load is in progress\n");
 		break;
 	case EINVAL:
-		fprintf(stderr, "  the peer's jump buffer is missing or corrupt (wrong pfn?)\n");
+		if (!strcmp(what, "back"))
+			fprintf(stderr, "  a status or message the module refuses (status 5 is "
+				"the panic path's; at most %u bytes), or the peer's jump buffer "
+				"is missing or corrupt (wrong pfn?): dmesg says which\n",
+				KJUMP_MSG_MAX);
+		else
+			fprintf(stderr, "  the peer's jump buffer is missing or corrupt (wrong pfn?)\n");
+		break;
+	case EFAULT:
+		fprintf(stderr, "  the message or its buffer is not readable or writable\n");
 		break;
 	case EPERM:
 		fprintf(stderr, "  refused: locked down, kexec_load_disabled, or not CAP_SYS_BOOT\n");
@@ -432,6 +512,7 @@ void kj_jump_error(const char *what, int err)
 
 static int cmd_jump(int argc, char **argv)
 {
+	char msg[KJUMP_MSG_MAX + 1];
 	struct kjump_jump j;
 	int fd;
 
@@ -448,13 +529,19 @@ static int cmd_jump(int argc, char **argv)
 	fd = kj_open();
 	memset(&j, 0, sizeof(j));
 	j.size = sizeof(j);
+	kj_jump_msg_buf(&j, msg, sizeof(msg));
 	fflush(NULL);
 	if (ioctl(fd, KJUMP_IOC_JUMP, &j)) {
 		kj_jump_error("jump", errno);
 		return 1;
 	}
-	printf("back in A: B %s, B's re-entry point 0x%" PRIx64 "\n",
-	       kj_peer_status_name(j.status), (uint64_t)j.peer_entry);
+	if (j.status == KJUMP_PEER_PANICKED)
+		printf("back in A: B panicked and cannot be re-entered: it was unloaded "
+		       "('%s load' loads a new B)\n", prog);
+	else
+		printf("back in A: B %s, B's re-entry point 0x%" PRIx64 "\n",
+		       kj_peer_status_name(j.status), (uint64_t)j.peer_entry);
+	kj_print_peer_msg(stdout, "B", &j, msg);
 	kj_print_times(&j);
 	close(fd);
 	return 0;
@@ -506,10 +593,44 @@ int kj_write_pfn(uint64_t pfn)
 	return ret;
 }
 
+/* BACK with @status and @msg (cut to KJUMP_MSG_MAX bytes); *j the result. */
+static int kj_back_j(int kfd, uint32_t status, const char *msg, struct kjump_jump *j)
+{
+	char text[KJUMP_MSG_MAX + 1];
+	int err;
+
+	memset(j, 0, sizeof(*j));
+	j->size = sizeof(*j);
+	j->flags = KJUMP_JUMP_BACK;
+	j->status = status;
+	if (msg && *msg) {
+		size_t n = strnlen(msg, KJUMP_MSG_MAX);
+
+		memcpy(text, msg, n);
+		text[n] = 0;
+		j->msg = (uintptr_t)text;
+	}
+	fflush(NULL);
+	if (ioctl(kfd, KJUMP_IOC_JUMP, j)) {
+		err = errno;
+		kj_jump_error("back", err);
+		return -err;
+	}
+	return 0;
+}
+
+int kj_back(int kfd, uint32_t status, const char *msg)
+{
+	struct kjump_jump j;
+
+	return kj_back_j(kfd, status, msg, &j);
+}
+
 static int cmd_back(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "status", required_argument, NULL, 's' },
+		{ "message", required_argument, NULL, 'm' },
 		{ "pfn", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -517,19 +638,29 @@ static int cmd_back(int argc, char **argv)
 	struct kjump_status st;
 	struct kjump_jump j;
 	uint64_t pfn = 0;
+	const char *msg = NULL;
 	int c, fd, have_pfn = 0, ret;
-	unsigned long status = KJUMP_PEER_RETURNED;
+	long status = KJUMP_PEER_RETURNED;
 
-	while ((c = getopt_long(argc, argv, "s:p:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:m:p:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 's': status = strtoul(optarg, NULL, 0); break;
+		case 's':
+			status = kj_peer_status_parse(optarg);
+			if (status < 0)
+				kj_die_usage("--status takes a number or a name (returned, dumped, "
+					     "restored, failed, no-target)");
+			break;
+		case 'm': msg = optarg; break;
 		case 'p': pfn = strtoull(optarg, NULL, 0); have_pfn = 1; break;
 		case 'h':
-			printf("usage: %s back [--pfn PFN] [--status N]   (or %s -b)\n"
+			printf("usage: %s back [--pfn PFN] [--status N] [--message TEXT]   (or %s -b)\n"
 			       "  In B: jump back into A, whose jump buffer is at PFN (default:\n"
 			       "  kexec_jump_buf_pfn= from this kernel's command line), leaving\n"
-			       "  it status N (1 returned, 2 dumped, 3 restored, 4 failed).\n"
-			       "  Returns when A jumps into this kernel again.\n", prog, prog);
+			       "  it status N (1 returned, 2 dumped, 3 restored, 4 failed,\n"
+			       "  6 no-target; 5, panicked, is left by a panic only) and TEXT,\n"
+			       "  which A shows (at most %u bytes; longer is cut).\n"
+			       "  Returns when A jumps into this kernel again.\n", prog, prog,
+			       KJUMP_MSG_MAX);
 			return 0;
 		default:
 			return 2;
@@ -557,15 +688,8 @@ static int cmd_back(int argc, char **argv)
 			return 1;
 		}
 	}
-	memset(&j, 0, sizeof(j));
-	j.size = sizeof(j);
-	j.flags = KJUMP_JUMP_BACK;
-	j.status = (uint32_t)status;
-	fflush(NULL);
-	if (ioctl(fd, KJUMP_IOC_JUMP, &j)) {
-		kj_jump_error("back", errno);
+	if (kj_back_j(fd, (uint32_t)status, msg, &j))
 		return 1;
-	}
 	printf("re-entered by A (A's re-entry point 0x%" PRIx64 ")\n", (uint64_t)j.peer_entry);
 	kj_print_times(&j);
 	close(fd);

@@ -4,6 +4,7 @@
 #define KJUMPCTL_H
 
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 #include <linux/kjump.h>
 #include "bootimage.h"
@@ -17,6 +18,23 @@ int kj_parse_region(const char *s, uint64_t *size, uint64_t *addr);
 const char *kj_peer_status_name(uint32_t s);
 void kj_print_times(const struct kjump_jump *j);
 void kj_jump_error(const char *what, int err);
+/*
+ * In a job kernel (B, D): jump back into the peer leaving it @status
+ * (KJUMP_PEER_*, 0 for returned; not PANICKED) and @msg (why, for the
+ * peer to show; NULL for none; cut to KJUMP_MSG_MAX bytes).  0 once the
+ * peer has jumped into this kernel again; else -errno, said why on stderr.
+ */
+int kj_back(int kfd, uint32_t status, const char *msg);
+/*
+ * A's side of the peer's message.  Before JUMP (not BACK), give it @buf of
+ * @size bytes (KJUMP_MSG_MAX + 1 holds any message): cleared, and after the
+ * jump it holds the peer's text, j->msg_len bytes, NUL-terminated.  Then
+ * kj_print_peer_msg() shows it on @f: for status PANICKED "WHO panicked;
+ * its last lines:" and the lines, for any other status with a message
+ * "WHO said:" and the text, nothing without one.  @who: "B", "D".
+ */
+void kj_jump_msg_buf(struct kjump_jump *j, char *buf, size_t size);
+void kj_print_peer_msg(FILE *f, const char *who, const struct kjump_jump *j, const char *buf);
 
 /*
  * helper.c: the kernel kjumpctl jumps into to do a job (B for dump and
