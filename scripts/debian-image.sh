@@ -35,18 +35,21 @@ in_root() { chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
 
 rm -rf "$dir"
 mkdir -p "$dir"
-mirror=http://deb.debian.org/debian
+# The host's own mirrors (its apt sources): the tree names none.
+mirror=$("$(dirname "$0")/apt-mirror.sh" bookworm) || {
+	log "no Debian 12 (bookworm) source in this machine's apt sources"; exit 1; }
+security=$("$(dirname "$0")/apt-mirror.sh" bookworm-security || true)
 log "debootstrap bookworm (minbase) into $root"
 debootstrap --arch="$arch" --variant=minbase \
 	--include=systemd-sysv,udev,kmod,initramfs-tools,zstd,procps,iproute2,e2fsprogs,ca-certificates \
 	bookworm "$root" "$mirror" >"$dir/debootstrap.log" 2>&1 || {
 	tail -n 30 "$dir/debootstrap.log" >&2; exit 1; }
 
-cat >"$root/etc/apt/sources.list" <<EOT
-deb $mirror bookworm main
-deb $mirror bookworm-updates main
-deb http://deb.debian.org/debian-security bookworm-security main
-EOT
+{
+	echo "deb $mirror bookworm main"
+	echo "deb $mirror bookworm-updates main"
+	[ -z "$security" ] || echo "deb $security bookworm-security main"
+} >"$root/etc/apt/sources.list"
 for m in proc sys dev; do
 	case $m in
 	proc) mount -t proc proc "$root/proc" ;;
