@@ -609,7 +609,13 @@ int cmd_job_find(int argc, char **argv)
 		fprintf(stderr, "%s: %s describes no disk (disk.*, nonce=)\n", prog, argv[1]);
 		return 2;
 	}
-	ret = kj_disk_find(&id, off, nonce, 300, NULL, dev, sizeof(dev), why, sizeof(why));
+	/*
+	 * Not there after 3 s (its controller not bound, a name that moved):
+	 * every PCI device gets its driver.  Safe: nothing is written to a
+	 * disk without A's nonce.
+	 */
+	ret = kj_disk_find(&id, off, nonce, 300, kj_pci_probe_all, dev, sizeof(dev), why,
+			   sizeof(why));
 	if (ret) {
 		fprintf(stderr, "%s\n", why);
 		return 4;
