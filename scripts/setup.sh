@@ -58,7 +58,8 @@ log "kernels: $K61 $K612 $K686"
 pkgs=(build-essential gcc-multilib libc6:i386 libc6-dev-i386 dkms kmod cpio
       xz-utils zstd busybox-static kexec-tools makedumpfile dmsetup e2fsprogs
       libzstd-dev libzstd-dev:i386 libxxhash-dev libxxhash-dev:i386
-      debootstrap "linux-headers-$K61" "linux-headers-$K612" file bc)
+      debootstrap "linux-headers-$K61" "linux-headers-$K612" file bc
+      crash python3-drgn)
 # PKG... with each -dev package wanted for both architectures (and its
 # library) pinned to the newest version the archive has for both: they are
 # Multi-Arch: same and must match.
@@ -157,4 +158,8 @@ K612=$K612
 K686=$K686
 KJUMP_CACHE=$CACHE
 EOT
+# The debug vmlinux of each amd64 kernel and a crash that lists their
+# tasks, for the host's crash and drgn checks of the dumps.
+"$(dirname "$0")/debug-tools.sh" ||
+	log "debug-tools.sh failed: the host's crash and drgn checks of the dumps will skip"
 log "ready: $CACHE/kernels.env"

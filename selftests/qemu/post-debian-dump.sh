@@ -4,7 +4,7 @@
 # own tools, as a user would: Debian's makedumpfile --dump-dmesg must print
 # A's log with the marker, and each pattern page must be in the file at its
 # physical address; the same for the kdump-compressed dump and for the one
-# written to the raw disk (vdb).  Args: TAP ROOTDISK BUILD.  Prints TAP lines.
+# written to the raw disk (disk3).  Args: TAP ROOTDISK BUILD.  Prints TAP lines.
 tap=$1 disk=$2 build=$3
 marker=$(sed -n 's/^# marker: //p' "$tap" | head -n 1)
 # Debian's makedumpfile reads dumps of its own architecture: for an i386
@@ -22,7 +22,7 @@ makedumpfile() { # args with paths under $out
 		command makedumpfile "$@"
 	fi
 }
-for f in live.vmcore pattern.list live.kdump; do
+for f in live.vmcore pattern.list live.kdump live.plain; do
 	debugfs -R "dump /var/tmp/$f $out/$f" "$disk" >/dev/null 2>&1
 done
 if [ -s "$out/live.vmcore" ]; then
@@ -57,12 +57,69 @@ else
 	echo "not ok - host: the kdump-compressed dump is missing or unreadable"
 fi
 # The raw disk: its first BYTES bytes, as A reported them.
-bytes=$(sed -n 's/.*dump: \/dev\/vdb: .* written (\([0-9]*\) bytes.*/\1/p' "$tap" | head -n 1)
-disk3=$(dirname "$disk")/disk3-debian-dump.img
+bytes=$(sed -n 's/.*dump: \/dev\/[a-z0-9]*: .* written (\([0-9]*\) bytes.*/\1/p' "$tap" | head -n 1)
+disk3=$(dirname "$disk")/disk3-${KJ_RUN:-debian-dump}.img
 if [ -n "$bytes" ] && [ -f "$disk3" ] && head -c "$bytes" "$disk3" >"$out/dev.vmcore" &&
    makedumpfile --dump-dmesg "$out/dev.vmcore" "$out/dmesg3.txt" >/dev/null 2>&1 &&
    grep -q "$marker" "$out/dmesg3.txt"; then
 	echo "ok - host: the dump on the raw disk ($bytes bytes) gives A's log with the marker"
 else
 	echo "not ok - host: no readable dump at the start of the raw disk (A said ${bytes:-nothing})"
+fi
+
+# crash and drgn, as a user opens a dump, on each format: the processes
+# the guest named ("# named: PID NAME") in crash's ps, a stack for one
+# (bt PID), the same processes in drgn's task walk, and the slab caches
+# walked.  The debug vmlinux and Debian 13's crash come from
+# scripts/debug-tools.sh: Debian 12's crash 8.0.2 cannot list the tasks of
+# Debian 12's current kernels (struct pid's numbers[] became a flexible
+# array; crash 8.0.4 knows), a kdump vmcore's alike.
+here=$(cd "$(dirname "$0")" && pwd)
+kver=$(sed -n 's/^# kjump Debian guest: .*, kernel \([^ ]*\) (.*/\1/p' "$tap" | head -n 1)
+dbg=${KJUMP_CACHE:-/var/cache/kjump}/debug
+vmlinux=$dbg/vmlinux-$kver
+named=$(sed -n 's/^# named: \([0-9]*\) \([^ ]*\)$/\1:\2/p' "$tap" | tr '\n' ' ')
+if [ -z "$kver" ] || [ ! -s "$vmlinux" ] || ! [ -x "$dbg/crash" ]; then
+	echo "ok - host: # SKIP crash and drgn: no debug vmlinux for ${kver:-the guest kernel} (scripts/debug-tools.sh fetches the amd64 ones)"
+	exit 0
+fi
+[ -n "$named" ] || echo "not ok - host: the guest named no processes for crash and drgn"
+first=${named%% *}
+crashv=$("$dbg/crash" --version 2>/dev/null | grep -m1 "^crash ")
+for d in ELF:live.vmcore kdump-compressed:live.kdump --plain:live.plain; do
+	what="the ${d%%:*} dump" f=$out/${d#*:}
+	if [ ! -s "$f" ]; then
+		echo "not ok - host: no ${d#*:} for crash and drgn"
+		continue
+	fi
+	printf 'ps\nbt %s\nquit\n' "${first%%:*}" | timeout 300 "$dbg/crash" -s "$vmlinux" "$f" >"$out/crash.txt" 2>&1
+	miss=
+	for p in $named; do
+		awk -v pid="${p%%:*}" -v comm="${p#*:}" '{ if ($1 == ">") { $1 = ""; $0 = $0 } }
+			$1 == pid && $NF == comm { found = 1 } END { exit !found }' "$out/crash.txt" ||
+			miss="$miss $p"
+	done
+	if [ -z "$miss" ] && [ -n "$named" ]; then
+		echo "ok - host: $crashv on $what: ps lists the named processes ($named)"
+	else
+		echo "not ok - host: $crashv on $what: ps does not list$miss"
+		grep -E 'WARNING|error|invalid' "$out/crash.txt" | head -n 5 | sed 's/^/    # /'
+	fi
+	if awk -v pid="${first%%:*}" -v comm="\"${first#*:}\"" '/^PID: / { in_bt = ($2 == pid && $NF == comm) }
+		in_bt && /^ *#[0-9]+ / { n++ } in_bt && /schedule/ { s = 1 } END { exit !(n >= 2 && s) }' "$out/crash.txt"; then
+		echo "ok - host: $crashv on $what: bt ${first%%:*} gives ${first#*:}'s stack ($(grep -cE '^ *#[0-9]+ ' "$out/crash.txt") frames)"
+	else
+		echo "not ok - host: $crashv on $what: bt ${first%%:*} gives no stack"
+		sed -n '/^PID: /,$p' "$out/crash.txt" | head -n 8 | sed 's/^/    # /'
+	fi
+	timeout 300 /usr/bin/python3 "$here/drgn-check.py" "$what" "$vmlinux" "$f" $named 2>&1 |
+		sed '/^\(not \)\{0,1\}ok /!s/^/    # /'
+done
+# What Debian 12's own crash reads of it (it opens the ELF dump: sys, log).
+if printf 'sys\nlog\nquit\n' | timeout 300 crash -s "$vmlinux" "$out/live.vmcore" >"$out/crash12.txt" 2>&1 &&
+   grep -q "RELEASE: $kver" "$out/crash12.txt" && grep -q "$marker" "$out/crash12.txt"; then
+	echo "ok - host: Debian 12's $(crash --version | grep -m1 "^crash ") opens the ELF dump (sys; log shows the marker)"
+else
+	echo "not ok - host: Debian 12's crash cannot open the ELF dump"
+	grep -E 'crash:|WARNING|error' "$out/crash12.txt" | head -n 5 | sed 's/^/    # /'
 fi
