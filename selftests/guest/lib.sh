@@ -81,3 +81,19 @@ kj_workload_check() {
 kj_dmesg_clean() {
 	! dmesg | grep -E 'WARNING:|BUG:|Oops|general protection|Call Trace|kernel BUG|UBSAN|KASAN'
 }
+
+# The whole disk of SIZE MiB (the job's raw disk: its name depends on the
+# PCI order and the controllers the test gave the disks).
+kj_disk_by_size() {
+	for d in /sys/block/vd* /sys/block/sd* /sys/block/nvme*n*; do
+		[ -e "$d/size" ] || continue
+		[ "$(($(cat "$d/size") / 2048))" = "$1" ] && { echo "/dev/${d##*/}"; return 0; }
+	done
+	return 1
+}
+# The disk the root filesystem is on (virtio's vda, or NVMe's nvme0n1).
+kj_root_disk() {
+	src=$(findmnt -no SOURCE /) || return 1
+	src=$(readlink -f "$src")
+	echo "$src"
+}

@@ -23,9 +23,16 @@ esac
 ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$top/dkms.conf")
 log() { echo "debian-guest($arch): $*" >&2; }
 
+# One build of OUTDIR at a time (scenarios run side by side); the next
+# one finds it ready.
+mkdir -p "$(dirname "$out")"
+exec 9>"$out.lock"
+flock 9
+
 # The key: every file that ends up in the guest, and the base image.
 key=$( (cd "$top" && git ls-files -z --cached --others --exclude-standard dkms.conf Kbuild module sysfs include asm userspace selftests |
-	xargs -0 sha1sum; ls -l --time-style=+%s "$base/../"; echo "$kvers") | sha1sum | cut -c1-16)
+	xargs -0 sha1sum; ls -l --time-style=+%s "$base/../"; echo "$kvers ${KJ_DEBIAN_MODULES:-}") |
+	sha1sum | cut -c1-16)
 if [ -f "$out/.key" ] && [ "$(cat "$out/.key")" = "$key" ] && [ -f "$out/disk.img" ]; then
 	echo "$out"
 	exit 0
@@ -67,9 +74,16 @@ mkdir -p "$ub" "$out/tests"
 make -s -C "$top/userspace" O="$ub" ARCH_CFLAGS="$cflags" all >&2
 make -s -C "$top/userspace" O="$ub" ARCH_CFLAGS="$cflags" DESTDIR="$root" install >&2
 make -s -C "$top/selftests" O="$out/tests" ARCH_CFLAGS="$cflags" >&2
-# This machine's disks are virtio: say so rather than let MODULES=dep look
-# at the host the image is built on.
-sed -i 's/^MODULES=.*/MODULES=list/; s/^#JOB_MODULES=/JOB_MODULES=/' "$root/etc/kjump/kjump.conf"
+# kjump.conf as installed: MODULES=dep, which in this chroot reads the
+# build host's disks, as on an installer or image builder.  A job carries
+# its disk's drivers itself.  KJ_DEBIAN_MODULES=list: the driver list
+# kjump.conf suggests instead (virtio), as a user who set it up has.
+if [ "${KJ_DEBIAN_MODULES:-}" = list ]; then
+	sed -i 's/^MODULES=.*/MODULES=list/; s/^#JOB_MODULES=/JOB_MODULES=/' "$root/etc/kjump/kjump.conf"
+fi
+
+# The root by its label, as the root disk may be virtio or NVMe.
+echo "LABEL=kjroot / ext4 errors=remount-ro 0 1" >"$root/etc/fstab"
 
 # The test runner: kjtest=SCENARIO on the command line starts
 # /usr/lib/kjump/debian-run, which writes TAP to ttyS1 and powers off.

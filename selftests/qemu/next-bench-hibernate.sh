@@ -10,6 +10,6 @@ case $phase in
 1)
 	echo "phase_append='kjswsusp=vdc'" ;;
 2)
-	spec=$(grep -aoh 'kjump.resume=/dev/vdb:[0-9]*' "$tap" "$5" | head -n 1)
+	spec=$(grep -aoh 'kjump.resume=[^ ]*:[0-9]*' "$tap" "$5" | head -n 1)
 	[ -n "$spec" ] && echo "phase_append='$spec kjexpect=resume'" ;;
 esac

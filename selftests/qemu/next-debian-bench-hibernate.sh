@@ -14,6 +14,6 @@ case $phase in
 	# does not carry kjump's resume payload (about 14 MiB to unpack).
 	echo "phase_append='resume=/dev/vdb' phase_initrd=stock" ;;
 2)
-	spec=$(grep -aoh 'kjump.resume=/dev/vda:[0-9]*' "$tap" "$5" | head -n 1)
+	spec=$(grep -aoh 'kjump.resume=[^ ]*:[0-9]*' "$tap" "$5" | head -n 1)
 	[ -n "$spec" ] && echo "phase_append='$spec' phase_initrd=" ;;
 esac

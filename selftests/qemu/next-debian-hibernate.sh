@@ -5,7 +5,7 @@
 set -uo pipefail
 phase=$1 tap=$2
 grep -aq '^KJUMP-DONE' "$tap" && exit 0
-spec=$(grep -aoh 'kjump.resume=/dev/vda:[0-9]*' "$tap" "$5" | tail -n 1)
+spec=$(grep -aoh 'kjump.resume=[^ ]*:[0-9]*' "$tap" "$5" | tail -n 1)
 [ -n "$spec" ] || exit 0
 . "$(dirname "$0")/targets.sh"
 # B (boot 1, saving A at 70%) and D (boot 2, restoring it) start from

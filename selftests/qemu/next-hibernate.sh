@@ -10,7 +10,7 @@
 set -uo pipefail
 phase=$1 tap=$2 disk2=$3 build=$4 console=$5
 grep -aq '^KJUMP-DONE' "$tap" && exit 0
-spec=$(grep -aoh 'kjump.resume=/dev/vdb:[0-9]*' "$tap" "$5" | head -n 1)
+spec=$(grep -aoh 'kjump.resume=[^ ]*:[0-9]*' "$tap" "$5" | head -n 1)
 [ -n "$spec" ] || exit 0
 off=${spec##*:}
 u64() { od -An -t u8 -j "$1" -N 8 "$disk2" | tr -d ' '; }
