@@ -14,6 +14,26 @@ targets=${*:-$KJ_TARGETS}
 # debian-*: the real Debian 12 guest (selftests/qemu/debian-guest.sh).
 scen_x86_64=${KJ_SCENARIOS:-"basic roundtrip roundtrip@max payload cross kexec-tools vmcore dump hibernate debian-dump debian-hibernate"}
 scen_i386=${KJ_SCENARIOS:-"basic roundtrip payload vmcore hibernate debian-dump debian-hibernate"}
+# Variants run on one target only (,disks=nvme-ahci: the controllers;
+# ,modules=list: the job initramfs's MODULES= setting, where the default
+# is a chroot install's); KJ_SCENARIOS may name them too.
+if [ -z "${KJ_SCENARIOS:-}" ]; then
+	extra_61="debian-dump,modules=list"
+	# debian-hibernate,disks=nvme-ahci runs by name only, for now: not
+	# yet passed (see issue 13's notes).
+	extra_612="debian-dump,disks=nvme-ahci"
+else
+	extra_61= extra_612=
+fi
+target_scenarios() { # target: its scenarios
+	kj_target "$1"
+	if [ "$KJ_ARCH" = i386 ]; then
+		echo $scen_i386
+	else
+		echo $scen_x86_64
+		case $1 in 6.1-amd64) echo $extra_61 ;; 6.12-amd64) echo $extra_612 ;; esac
+	fi
+}
 logs=$top/build/logs
 mkdir -p "$logs"
 
@@ -59,31 +79,73 @@ host_step "kjumpctl builds with -Wall -Wextra -Werror (native)" \
 host_step "kjumpctl builds with -Wall -Wextra -Werror (-m32)" \
 	make -s -C "$top/userspace" O="$top/build" ARCH_CFLAGS=-m32 clean all
 
-for t in $targets; do
-	kj_target "$t"
-	scenarios=$scen_x86_64
-	[ "$KJ_ARCH" = i386 ] && scenarios=$scen_i386
-	for sc in $scenarios; do
-		s=${sc%@*}
-		cpu=
-		[ "$sc" != "$s" ] && cpu=${sc#*@}
-		# cross: B is the other amd64 kernel ("try the new kernel, come back").
-		peer=
-		if [ "$s" = cross ]; then
-			peer=6.12-amd64
-			[ "$t" = 6.12-amd64 ] && peer=6.1-amd64
-		fi
-		# dump, hibernate: a second disk with an empty ext4 for the file.
-		disk2= disk3=
-		case $s in dump|hibernate) disk2=ext4:2G ;; debian-dump) disk3=raw:2G ;; esac
-		# The -cpu max variants repeat the round trips on 5-level paging.
-		append=
-		[ -n "$cpu" ] && [ "$s" = roundtrip ] && append=kjrounds=5
-		# hibernate: A trusts its free pages to be zero (see the scenario).
-		[ "$s" = hibernate ] && append=init_on_free=1
-		out=$(KJ_CPU=$cpu KJ_PEER_TARGET=$peer KJ_DISK2=$disk2 KJ_DISK3=$disk3 KJ_APPEND=$append \
-			"$here/qemu/boot.sh" "$t" "$s" 2>"$logs/$t-$s.build")
-		rc=$?
+# The guests, KJ_JOBS at a time (default: one per core; each is one TCG
+# thread).  Longest first, and the two architectures' Debian guests
+# built side by side: scenario by scenario, targets alternating arch.
+KJ_JOBS=${KJ_JOBS:-$(nproc)}
+order=$(for t in $targets; do
+	case $t in *-686-pae) echo "1 $t" ;; 6.1-*) echo "0 $t" ;; *) echo "2 $t" ;; esac
+done | sort -n | cut -d' ' -f2)
+weight() { # scenario: rough minutes, for the order
+	case $1 in
+	debian-*) echo 9 ;; hibernate|roundtrip*|dump|kexec-tools) echo 3 ;; *) echo 1 ;;
+	esac
+}
+joblist=()
+for sc in $(for t in $targets; do target_scenarios "$t"; done | tr ' ' '\n' | awk 'NF && !seen[$0]++'); do
+	for t in $order; do
+		case " $(target_scenarios "$t" | tr '\n' ' ') " in
+		*" $sc "*) s=${sc%%,*}; joblist+=("$(weight "${s%@*}") $t $sc") ;;
+		esac
+	done
+done
+mapfile -t joblist < <(printf '%s\n' "${joblist[@]}" | sort -s -k1,1nr | cut -d' ' -f2-)
+
+run_job() { # index target scenario[@cpu]
+	local i=$1 t=$2 sc=$3 s base cpu peer disk2= disk3= bystander= append= o disks= mods=
+	base=${sc%%,*}
+	for o in $(echo "${sc#"$base"}" | tr ',' ' '); do
+		case $o in
+		disks=*) disks=${o#disks=} ;;
+		modules=*) mods=${o#modules=} ;;
+		esac
+	done
+	s=${base%@*}
+	cpu=
+	[ "$base" != "$s" ] && cpu=${base#*@}
+	# cross: B is the other amd64 kernel ("try the new kernel, come back").
+	peer=
+	if [ "$s" = cross ]; then
+		peer=6.12-amd64
+		[ "$t" = 6.12-amd64 ] && peer=6.1-amd64
+	fi
+	# dump, hibernate: a second disk with an empty ext4 for the file.
+	# debian-*: the job's disk and a bystander no job is given, in
+	# both PCI orders (the dump's disk comes after the bystander).
+	case $s in
+	dump|hibernate) disk2=ext4:2G ;;
+	debian-dump) disk3=raw:2G bystander=1536M:first ;;
+	debian-hibernate) disk3=raw:2G bystander=1G ;;
+	esac
+	# The -cpu max variants repeat the round trips on 5-level paging.
+	[ -n "$cpu" ] && [ "$s" = roundtrip ] && append=kjrounds=5
+	# hibernate: A trusts its free pages to be zero (see the scenario).
+	[ "$s" = hibernate ] && append=init_on_free=1
+	KJ_CPU=$cpu KJ_PEER_TARGET=$peer KJ_DISK2=$disk2 KJ_DISK3=$disk3 KJ_BYSTANDER=$bystander \
+		KJ_APPEND=$append KJ_DISKS=$disks KJ_DEBIAN_MODULES=$mods "$here/qemu/boot.sh" "$t" "$s" \
+		>"$logs/job-$i.out" 2>"$logs/$t-$(echo "$sc" | tr '@,=' '---').build"
+	echo $? >"$logs/job-$i.rc"
+}
+
+# A job's lines, in the list's order, as soon as it and those before it end.
+shown=0
+show_done() {
+	local i t sc out last rc
+	while [ "$shown" -lt "${#joblist[@]}" ] && [ -f "$logs/job-$shown.rc" ]; do
+		i=$shown
+		read -r t sc <<<"${joblist[$i]}"
+		rc=$(cat "$logs/job-$i.rc")
+		out=$(cat "$logs/job-$i.out")
 		echo "# ---- $t/$sc"
 		echo "$out" | sed '$d'
 		last=$(echo "$out" | tail -n 1)
@@ -94,10 +156,31 @@ for t in $targets; do
 			skip=$((skip + BASH_REMATCH[3]))
 		else
 			fail=$((fail + 1))
-			echo "not ok - $t/$s: could not build or boot the guest (rc $rc)"
-			tail -n 30 "$logs/$t-$s.build" | sed 's/^/    # /'
+			echo "not ok - $t/$sc: could not build or boot the guest (rc $rc)"
+			tail -n 30 "$logs/$t-$(echo "$sc" | tr '@,=' '---').build" | sed 's/^/    # /'
 		fi
+		rm -f "$logs/job-$i.out" "$logs/job-$i.rc"
+		shown=$((shown + 1))
 	done
+}
+
+rm -f "$logs"/job-*.out "$logs"/job-*.rc
+running=0
+for i in "${!joblist[@]}"; do
+	if [ "$running" -ge "$KJ_JOBS" ]; then
+		wait -n
+		running=$((running - 1))
+		show_done
+	fi
+	# shellcheck disable=SC2086
+	run_job "$i" ${joblist[$i]} &
+	running=$((running + 1))
 done
+while [ -n "$(jobs -rp)" ]; do
+	wait -n
+	show_done
+done
+wait
+show_done
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]
