@@ -287,15 +287,15 @@ notrace unsigned long kjump_arch_jump(struct kjump_ctx *c, unsigned long head,
 	unsigned long peer;
 
 	kjump_arch_prepare(c, head, entry);
-	kjump_sym.save_processor_state();
+	static_call(kjump_sc_save_processor_state)();
 #ifdef CONFIG_X86_IO_APIC
 	/* Legacy interrupt routing, so the peer gets its timer while booting. */
-	kjump_sym.clear_IO_APIC();
-	kjump_sym.restore_boot_irq_mode();
+	static_call(kjump_sc_clear_IO_APIC)();
+	static_call(kjump_sc_restore_boot_irq_mode)();
 #endif
 	peer = kjump_enter(page_address(c->ctrl), page_to_phys(c->ctrl) +
 			   (kjump_identity - kjump_stub_start));
-	kjump_sym.restore_processor_state();
+	static_call(kjump_sc_restore_processor_state)();
 
 	st->swap_out = *(u64 *)KJS(c, KJS_TSC_OUT);
 	st->swap_in = *(u64 *)KJS(c, KJS_TSC_IN);
@@ -306,8 +306,8 @@ notrace unsigned long kjump_arch_jump(struct kjump_ctx *c, unsigned long head,
 
 /*
  * The same jump, from a panicking peer with nothing to come back to: no
- * pages to swap, and none of the kallsyms-resolved calls (called through a
- * pointer, they may fault on a sealed ENDBR): this kernel's CPU state is
+ * pages to swap, and none of the kallsyms-resolved calls (clear_IO_APIC()
+ * takes a lock the dying kernel may hold): this kernel's CPU state is
  * never restored, and the kernel we return to restores its IO-APIC itself
  * (syscore_resume() masks and rewrites every entry).  Returns only if
  * something re-enters this kernel, which nothing should.

@@ -36,13 +36,13 @@ int kjump_pm_jump(struct kjump_ctx *c, unsigned long head, unsigned long entry,
 	int ret;
 
 	sleep_flags = lock_system_sleep();
-	ret = kjump_sym.freeze_processes();
+	ret = static_call(kjump_sc_freeze_processes)();
 	if (ret) {
 		pr_warn("jump: cannot freeze processes (%d)\n", ret);
 		goto err_unlock;
 	}
 	res->ns_freeze = kjump_lap(&t);
-	kjump_sym.suspend_console();
+	static_call(kjump_sc_suspend_console)();
 	ret = dpm_suspend_start(PMSG_FREEZE);
 	if (ret) {
 		pr_warn("jump: devices refused to freeze (%d)\n", ret);
@@ -54,7 +54,7 @@ int kjump_pm_jump(struct kjump_ctx *c, unsigned long head, unsigned long entry,
 		goto err_resume_devices;
 	}
 	res->ns_suspend = kjump_lap(&t);
-	ret = kjump_sym.freeze_secondary_cpus(0);
+	ret = static_call(kjump_sc_freeze_secondary_cpus)(0);
 	if (ret) {
 		pr_warn("jump: cannot take secondary CPUs offline (%d)\n", ret);
 		goto err_enable_cpus;
@@ -82,14 +82,14 @@ err_enable_irqs:
 	local_irq_enable();
 	t = ktime_get_ns();
 err_enable_cpus:
-	kjump_sym.thaw_secondary_cpus();
+	static_call(kjump_sc_thaw_secondary_cpus)();
 	res->ns_cpu_up = kjump_lap(&t);
 	dpm_resume_start(PMSG_RESTORE);
 err_resume_devices:
 	dpm_resume_end(PMSG_RESTORE);
 	res->ns_resume = kjump_lap(&t);
-	kjump_sym.resume_console();
-	kjump_sym.thaw_processes();
+	static_call(kjump_sc_resume_console)();
+	static_call(kjump_sc_thaw_processes)();
 	res->ns_thaw = kjump_lap(&t);
 err_unlock:
 	unlock_system_sleep(sleep_flags);

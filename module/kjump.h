@@ -4,9 +4,15 @@
 #define KJUMP_INTERNAL_H
 
 #include <linux/types.h>
+#include <linux/console.h>
+#include <linux/cpu.h>
+#include <linux/freezer.h>
 #include <linux/mutex.h>
 #include <linux/mm.h>
+#include <linux/static_call.h>
+#include <linux/suspend.h>
 #include <linux/kjump.h>
+#include <asm/io_apic.h>
 
 /* MAX_ORDER became inclusive and was renamed MAX_PAGE_ORDER in 6.8. */
 #ifdef MAX_PAGE_ORDER
@@ -101,21 +107,26 @@ extern struct kjump_state_s kjump;
 
 void kjump_restore_unmap(void);
 
-/* symbols.c: everything not exported, resolved once at load. */
-struct kjump_syms {
-	int (*freeze_processes)(void);
-	void (*thaw_processes)(void);
-	void (*suspend_console)(void);
-	void (*resume_console)(void);
-	int (*freeze_secondary_cpus)(int primary);
-	void (*thaw_secondary_cpus)(void);
-	void (*save_processor_state)(void);
-	void (*restore_processor_state)(void);
-	void (*clear_IO_APIC)(void);
-	void (*restore_boot_irq_mode)(void);
-};
+/*
+ * symbols.c: everything not exported, resolved once at load.  Each is
+ * called as static_call(kjump_sc_<name>)(...): the patched call site (or
+ * its trampoline) branches directly, since with IBT an indirect call would
+ * fault on the ENDBR objtool sealed in functions the kernel never takes the
+ * address of.  The prototypes are the kernel's own declarations.
+ */
+DECLARE_STATIC_CALL(kjump_sc_freeze_processes, freeze_processes);
+DECLARE_STATIC_CALL(kjump_sc_thaw_processes, thaw_processes);
+DECLARE_STATIC_CALL(kjump_sc_suspend_console, suspend_console);
+DECLARE_STATIC_CALL(kjump_sc_resume_console, resume_console);
+DECLARE_STATIC_CALL(kjump_sc_freeze_secondary_cpus, freeze_secondary_cpus);
+DECLARE_STATIC_CALL(kjump_sc_thaw_secondary_cpus, thaw_secondary_cpus);
+DECLARE_STATIC_CALL(kjump_sc_save_processor_state, save_processor_state);
+DECLARE_STATIC_CALL(kjump_sc_restore_processor_state, restore_processor_state);
+#ifdef CONFIG_X86_IO_APIC
+DECLARE_STATIC_CALL(kjump_sc_clear_IO_APIC, clear_IO_APIC);
+DECLARE_STATIC_CALL(kjump_sc_restore_boot_irq_mode, restore_boot_irq_mode);
+#endif
 
-extern struct kjump_syms kjump_sym;
 int kjump_symbols_init(void);
 
 /* image.c: LOAD and UNLOAD. */

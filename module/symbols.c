@@ -8,14 +8,35 @@
  * failing later, half way into a jump, would strand the machine.
  * Only text symbols are looked up: i386's Debian kernel has no
  * CONFIG_KALLSYMS_ALL, so data symbols are not there to find.
+ *
+ * None of them is called through a pointer.  With CONFIG_X86_KERNEL_IBT
+ * objtool seals the ENDBR of every function whose address the kernel never
+ * takes, and these are such functions: an indirect call to them is a #CP
+ * on a CPU with IBT on.  Each gets a static call instead, set here once:
+ * on x86_64 its call sites are patched into direct calls, on i386 they
+ * call a trampoline that jumps directly; neither needs an ENDBR.
  */
+#include <linux/kallsyms.h>
 #include <linux/kernel.h>
 #include <linux/kprobes.h>
 #include <linux/module.h>
-#include <linux/suspend.h>
+#include <asm/cpufeature.h>
 #include "kjump.h"
+#include "compat.h"
 
-struct kjump_syms kjump_sym;
+DEFINE_STATIC_CALL_NULL(kjump_sc_kallsyms_lookup_name, kallsyms_lookup_name);
+DEFINE_STATIC_CALL_NULL(kjump_sc_freeze_processes, freeze_processes);
+DEFINE_STATIC_CALL_NULL(kjump_sc_thaw_processes, thaw_processes);
+DEFINE_STATIC_CALL_NULL(kjump_sc_suspend_console, suspend_console);
+DEFINE_STATIC_CALL_NULL(kjump_sc_resume_console, resume_console);
+DEFINE_STATIC_CALL_NULL(kjump_sc_freeze_secondary_cpus, freeze_secondary_cpus);
+DEFINE_STATIC_CALL_NULL(kjump_sc_thaw_secondary_cpus, thaw_secondary_cpus);
+DEFINE_STATIC_CALL_NULL(kjump_sc_save_processor_state, save_processor_state);
+DEFINE_STATIC_CALL_NULL(kjump_sc_restore_processor_state, restore_processor_state);
+#ifdef CONFIG_X86_IO_APIC
+DEFINE_STATIC_CALL_NULL(kjump_sc_clear_IO_APIC, clear_IO_APIC);
+DEFINE_STATIC_CALL_NULL(kjump_sc_restore_boot_irq_mode, restore_boot_irq_mode);
+#endif
 
 /* Diagnostic: a further symbol the load must find (tests the refusal). */
 static char *require_symbol;
@@ -24,10 +45,13 @@ MODULE_PARM_DESC(require_symbol, "extra symbol to resolve at load (diagnostic)")
 
 struct kjump_sym_entry {
 	const char *name;
-	void **slot;
+	struct static_call_key *key;
+	void *tramp;
 };
 
-#define KJUMP_SYM(n) { #n, (void **)&kjump_sym.n }
+/* The table form of static_call_update(kjump_sc_n, address). */
+#define KJUMP_SYM(n) \
+	{ #n, &STATIC_CALL_KEY(kjump_sc_##n), STATIC_CALL_TRAMP_ADDR(kjump_sc_##n) }
 static const struct kjump_sym_entry kjump_sym_table[] = {
 	KJUMP_SYM(freeze_processes),
 	KJUMP_SYM(thaw_processes),
@@ -46,48 +70,77 @@ static const struct kjump_sym_entry kjump_sym_table[] = {
 #endif
 };
 
-typedef unsigned long (*kjump_lookup_fn)(const char *name);
+static unsigned long kjump_lookup(const char *name)
+{
+	return static_call(kjump_sc_kallsyms_lookup_name)(name);
+}
 
-static kjump_lookup_fn kjump_find_lookup(void)
+/*
+ * kallsyms_lookup_name()'s start.  On an IBT kernel the kprobe sits past
+ * the function's ENDBR (or the NOP that sealed it), as
+ * arch_adjust_kprobe_addr() put it: step back over it, so the direct call
+ * lands where the kernel's own do (a call-depth thunk goes before it).
+ */
+static unsigned long kjump_find_lookup(void)
 {
 	struct kprobe kp = { .symbol_name = "kallsyms_lookup_name" };
-	kjump_lookup_fn fn;
+	unsigned long addr;
 
 	if (register_kprobe(&kp) < 0)
-		return NULL;
-	fn = (kjump_lookup_fn)kp.addr;
+		return 0;
+	addr = (unsigned long)kp.addr;
 	unregister_kprobe(&kp);
-	return fn;
+	if (ENDBR_INSN_SIZE && kjump_is_endbr(*(u32 *)(addr - ENDBR_INSN_SIZE)))
+		addr -= ENDBR_INSN_SIZE;
+	return addr;
 }
 
 int kjump_symbols_init(void)
 {
-	kjump_lookup_fn lookup = kjump_find_lookup();
+	unsigned long addr;
 	unsigned int i;
 
-	if (!lookup) {
+	/* x86 always has static calls; the generic ones call through a pointer. */
+	if (!IS_ENABLED(CONFIG_HAVE_STATIC_CALL) && cpu_feature_enabled(X86_FEATURE_IBT)) {
+		pr_err("CET indirect branch tracking (IBT) is on and this kernel has no static calls to reach unexported functions directly; boot with ibt=off to use kjump\n");
+		return -EOPNOTSUPP;
+	}
+
+	addr = kjump_find_lookup();
+	if (!addr) {
 		pr_err("cannot find kallsyms_lookup_name (needs CONFIG_KPROBES)\n");
+		return -ENOENT;
+	}
+	static_call_update(kjump_sc_kallsyms_lookup_name, (void *)addr);
+	/* The step back over the ENDBR, checked by the function itself. */
+	if (kjump_lookup("kallsyms_lookup_name") != addr) {
+		pr_err("kallsyms_lookup_name does not start where its kprobe says; this kernel is not supported\n");
 		return -ENOENT;
 	}
 
 	for (i = 0; i < ARRAY_SIZE(kjump_sym_table); i++) {
-		unsigned long addr = lookup(kjump_sym_table[i].name);
+		const struct kjump_sym_entry *e = &kjump_sym_table[i];
 
+		addr = kjump_lookup(e->name);
 		if (!addr) {
 			pr_err("kernel symbol %s not found; this kernel is not supported\n",
-			       kjump_sym_table[i].name);
+			       e->name);
 			return -ENOENT;
 		}
-		*kjump_sym_table[i].slot = (void *)addr;
+		__static_call_update(e->key, e->tramp, (void *)addr);
 	}
 #ifdef CONFIG_X86_32
-	kjump_sym.save_processor_state = save_processor_state;
-	kjump_sym.restore_processor_state = restore_processor_state;
+	static_call_update(kjump_sc_save_processor_state, save_processor_state);
+	static_call_update(kjump_sc_restore_processor_state, restore_processor_state);
 #endif
-	if (require_symbol && !lookup(require_symbol)) {
+	if (require_symbol && !kjump_lookup(require_symbol)) {
 		pr_err("kernel symbol %s not found; this kernel is not supported\n",
 		       require_symbol);
 		return -ENOENT;
 	}
+	if (cpu_feature_enabled(X86_FEATURE_IBT))
+		pr_info("IBT on: resolved kernel functions are called directly, %s\n",
+			IS_ENABLED(CONFIG_HAVE_STATIC_CALL_INLINE) ?
+			"from patched static call sites" : "through static call trampolines");
 	return 0;
 }
