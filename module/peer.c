@@ -235,7 +235,11 @@ static int kjump_panic_arm(void)
 {
 	int ret;
 
-	ret = register_nmi_handler(NMI_LOCAL, kjump_panic_nmi, 0, "kjump");
+	/*
+	 * First: when panic() had to stop CPU 0 by NMI, its stop callback
+	 * (NMI_LOCAL too) would halt CPU 0 again before ours ran.
+	 */
+	ret = register_nmi_handler(NMI_LOCAL, kjump_panic_nmi, NMI_FLAG_FIRST, "kjump");
 	if (ret)
 		return ret;
 	ret = atomic_notifier_chain_register(&panic_notifier_list, &kjump_panic_nb);
