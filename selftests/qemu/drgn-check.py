@@ -49,4 +49,9 @@ try:
         f"{len(caches)} slab caches; the named processes' task_structs are among the "
         f"{len(objs)} allocated in the task_struct cache")
 except Exception as e:
-    tap(False, f"cannot walk the slab caches: {e}")
+    if "PG_slab" in str(e):
+        # 6.10 dropped PG_slab for a page type; Debian 12's drgn predates it.
+        print(f"ok - host: # SKIP drgn {drgn.__version__} on {what}: slab caches: this drgn "
+              f"predates the kernel's slab page type ({e})")
+    else:
+        tap(False, f"cannot walk the slab caches: {e}")

@@ -115,8 +115,11 @@ for d in ELF:live.vmcore kdump-compressed:live.kdump --plain:live.plain; do
 	timeout 300 /usr/bin/python3 "$here/drgn-check.py" "$what" "$vmlinux" "$f" $named 2>&1 |
 		sed '/^\(not \)\{0,1\}ok /!s/^/    # /'
 done
-# What Debian 12's own crash reads of it (it opens the ELF dump: sys, log).
-if printf 'sys\nlog\nquit\n' | timeout 300 crash -s "$vmlinux" "$out/live.vmcore" >"$out/crash12.txt" 2>&1 &&
+# What Debian 12's own crash reads of it (it opens the ELF dump: sys, log);
+# its 8.0.2 predates 6.12, whose dumps it cannot open, kdump's alike.
+if [ "${kver#6.1.}" = "$kver" ]; then
+	echo "ok - host: # SKIP Debian 12's $(crash --version | grep -m1 "^crash ") on a $kver dump: it predates that kernel (Debian 13's crash is checked above)"
+elif printf 'sys\nlog\nquit\n' | timeout 300 crash -s "$vmlinux" "$out/live.vmcore" >"$out/crash12.txt" 2>&1 &&
    grep -q "RELEASE: $kver" "$out/crash12.txt" && grep -q "$marker" "$out/crash12.txt"; then
 	echo "ok - host: Debian 12's $(crash --version | grep -m1 "^crash ") opens the ELF dump (sys; log shows the marker)"
 else
