@@ -55,11 +55,16 @@ done
 	echo "setup: could not resolve kernel versions (6.1 '$K61', 6.12 '$K612', 686-pae '$K686')" >&2; exit 1; }
 log "kernels: $K61 $K612 $K686"
 
+# Bochs (scenario bochs: its tigerlake CPU enforces CET IBT, which TCG
+# lacks) runs headless through its built-in rfb display, but the package
+# needs some display plugin: bochs-term is the smallest.  isolinux and
+# xorriso make the ISO it boots from.
 pkgs=(build-essential gcc-multilib libc6:i386 libc6-dev-i386 dkms kmod cpio
       xz-utils zstd busybox-static kexec-tools makedumpfile dmsetup e2fsprogs
       libzstd-dev libzstd-dev:i386 libxxhash-dev libxxhash-dev:i386
       debootstrap "linux-headers-$K61" "linux-headers-$K612" file bc
-      crash python3-drgn)
+      crash python3-drgn
+      bochs bochs-term bochsbios vgabios isolinux syslinux-common xorriso)
 # PKG... with each -dev package wanted for both architectures (and its
 # library) pinned to the newest version the archive has for both: they are
 # Multi-Arch: same and must match.
