@@ -97,3 +97,11 @@ kj_root_disk() {
 	src=$(readlink -f "$src")
 	echo "$src"
 }
+
+# Wait until the result channel (ttyS1) has sent what it holds: under an
+# emulated UART that keeps a baud rate's pace (Bochs) a jump would
+# otherwise leave a line half sent, for the peer's lines to cut in two.
+# stty sets its attributes with TCSADRAIN, which waits for that.
+kj_tap_drain() {
+	stty -F /dev/ttyS1 115200 >/dev/null 2>&1
+}
