@@ -105,3 +105,17 @@ kj_root_disk() {
 kj_tap_drain() {
 	stty -F /dev/ttyS1 115200 >/dev/null 2>&1
 }
+
+# The kernel log from kjump's first line on (the module load): what came
+# before is the boot's, where an emulator's CPU model may draw warnings.
+kj_dmesg_since_kjump() {
+	dmesg | sed -n '/kjump: /,$p'
+}
+# Lines that say a branch faulted under CET (IBT's "Missing ENDBR", a
+# #CP) or the kernel warned, oopsed or died.
+KJ_CET_BAD='Missing ENDBR|#CP|[Cc]ontrol [Pp]rotection|WARNING:|BUG:|Oops|Call Trace|general protection'
+# The first such line since kjump's load (ARGS: more grep options, -A N
+# for what follows it); nothing if clean.
+kj_cet_log_bad() {
+	kj_dmesg_since_kjump | grep -E -m1 "$@" "$KJ_CET_BAD"
+}
