@@ -398,7 +398,8 @@ int kj_helper_load(int kfd, const struct kj_helper *k, const char *name, const c
 		o.initrd_unpacked = unpacked;
 	if (o.initrd && !stat(o.initrd, &st) && init_size) {
 		need = ((init_size + 4095) & ~4095ULL) + 3 * 4096 +
-		       (((uint64_t)st.st_size + 4095) & ~4095ULL) + unpacked + KJ_RUN_ROOM;
+		       (((uint64_t)st.st_size + 4095) & ~4095ULL) + unpacked + KJ_RUN_ROOM +
+		       k->headroom;
 		need = (need + KJ_REGION_STEP - 1) / KJ_REGION_STEP * KJ_REGION_STEP;
 		if (need > o.region_size && !k->region_set && !region_addr) {
 			printf("  B's region: %" PRIu64 " MiB (kernel %" PRIu64 " MiB, initramfs %"

@@ -49,6 +49,7 @@
 #define KJH_USED		"KJHIBUSD"	/* resumed once: never again */
 /* B only saves A: it needs less than a general B (KJ_DEFAULT_REGION). */
 #define KJH_DEFAULT_REGION	(112ULL << 20)
+#define KJH_D_HEADROOM		(16ULL << 20)
 #define KJH_VERSION		1
 #define KJH_PAGE		((uint64_t)4096)
 #define KJH_MAX_EXTENTS		128
@@ -506,6 +507,12 @@ int cmd_hibernate(int argc, char **argv)
 	}
 	/* A freezes right after LOAD: the region may take more of its memory. */
 	b.jump_now = 1;
+	/*
+	 * D runs in this same region at resume, loaded by C with C's copies
+	 * of the image disk's drivers: its initramfs may be larger than B's
+	 * (seen: 4 MiB more with NVMe and AHCI), and it cannot grow then.
+	 */
+	b.headroom = KJH_D_HEADROOM;
 	/* B saves the shadow pages too: D restores RAM as it physically was. */
 	b.vmcore_phys = 1;
 

@@ -51,6 +51,7 @@ struct kj_helper {
 	int vmcore_phys;		/* the vmcore shows RAM as it is (hibernate) */
 	int region_set;			/* --region given: never grown to fit */
 	const char *modules;		/* drivers the job needs, appended to its initramfs */
+	uint64_t headroom;		/* more region than B needs (hibernate: for D) */
 };
 
 /* Its options (--region only where the command lets the user choose). */
