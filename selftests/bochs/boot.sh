@@ -9,6 +9,7 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 . "$top/selftests/qemu/targets.sh"
+. "$top/selftests/qemu/common.sh"
 target=$1
 scenario=bochs
 kj_target "$target" || exit 2
@@ -26,9 +27,7 @@ run=$scenario
 exec 8>"$build/.build.lock"
 flock 8
 set -e
-make -s -C "$top/userspace" O="$build" ARCH_CFLAGS="$ARCH_CFLAGS" STATIC=1 "$build/kjumpctl" >&2
-make -s -C "$top/userspace" O="$build" "$build/libkjump-kexec.so" >&2
-make -s -C "$top/selftests" O="$build/tests" ARCH_CFLAGS="$ARCH_CFLAGS" >&2
+kj_build_tools "$build"
 initrd=$build/initramfs-$run.cpio.gz
 "$top/selftests/qemu/mkinitramfs.sh" "$target" "$initrd" "${KJ_EXTRA_ROOT:-}"
 
@@ -131,11 +130,8 @@ rm -f "$tap.raw"
 [ -s "$tap" ] && [ -n "$(tail -c 1 "$tap")" ] && echo >>"$tap"
 echo "# bochs: /init after ${t_init:-?}s, $why after ${secs}s" >>"$tap"
 
-pass=0 fail=0 skip=0
 sed 's/^/    /' "$tap"
-pass=$(grep -aE '^ok ' "$tap" | grep -avc '# SKIP')
-skip=$(grep -aE '^ok ' "$tap" | grep -ac '# SKIP')
-fail=$(grep -acE '^not ok ' "$tap")
+kj_tap_count "$tap"
 if ! grep -aq '^KJUMP-DONE' "$tap"; then
 	fail=$((fail + 1))
 	echo "not ok - $target/$scenario: guest did not finish ($why, bochs exit $rc after ${secs}s); console: $console"

@@ -7,6 +7,7 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 . "$here/targets.sh"
+. "$here/common.sh"
 target=$1
 scenario=${2:-basic}
 kj_target "$target" || exit 2
@@ -28,12 +29,7 @@ set -e
 # root disk with its own initramfs; the rest: the bare initramfs guest.
 debian=
 case $scenario in debian-*) debian=${KJ_ARCH/x86_64/amd64} ;; esac
-make -s -C "$top/userspace" O="$build" ARCH_CFLAGS="$ARCH_CFLAGS" STATIC=1 "$build/kjumpctl" >&2
-# libkjump-kexec.so, the LD_PRELOAD shim for kexec-tools (x86_64 guests only).
-if [ "$KJ_ARCH" = x86_64 ]; then
-	make -s -C "$top/userspace" O="$build" "$build/libkjump-kexec.so" >&2
-fi
-make -s -C "$top/selftests" O="$build/tests" ARCH_CFLAGS="$ARCH_CFLAGS" >&2
+kj_build_tools "$build"
 if [ -n "$debian" ]; then
 	dg=$("$here/debian-guest.sh" "$debian" "$top/build/debian-$debian${KJ_DEBIAN_MODULES:+-$KJ_DEBIAN_MODULES}")
 else
@@ -186,9 +182,7 @@ if [ -f "$tap" ]; then
 		fi
 	fi
 	sed 's/^/    /' "$tap"
-	pass=$(grep -aE '^ok ' "$tap" | grep -avc '# SKIP')
-	skip=$(grep -aE '^ok ' "$tap" | grep -ac '# SKIP')
-	fail=$(grep -acE '^not ok ' "$tap")
+	kj_tap_count "$tap"
 fi
 if ! grep -aq '^KJUMP-DONE' "$tap" 2>/dev/null; then
 	fail=$((fail + 1))

@@ -1,0 +1,19 @@
+# Sourced by the guest launchers (qemu/boot.sh, bochs/boot.sh): what they
+# build and how they count a guest's TAP, in one place.
+
+# kj_build_tools BUILD: kjumpctl (static), the kexec-tools shim (x86_64)
+# and the in-guest tests, for the target kj_target set.
+kj_build_tools() {
+	make -s -C "$top/userspace" O="$1" ARCH_CFLAGS="$ARCH_CFLAGS" STATIC=1 "$1/kjumpctl" >&2
+	if [ "$KJ_ARCH" = x86_64 ]; then
+		make -s -C "$top/userspace" O="$1" "$1/libkjump-kexec.so" >&2
+	fi
+	make -s -C "$top/selftests" O="$1/tests" ARCH_CFLAGS="$ARCH_CFLAGS" >&2
+}
+
+# kj_tap_count TAP: pass, skip and fail of its lines.
+kj_tap_count() {
+	pass=$(grep -aE '^ok ' "$1" | grep -avc '# SKIP')
+	skip=$(grep -aE '^ok ' "$1" | grep -ac '# SKIP')
+	fail=$(grep -acE '^not ok ' "$1")
+}
