@@ -19,10 +19,9 @@ scen_i386=${KJ_SCENARIOS:-"basic roundtrip payload vmcore hibernate debian-dump 
 # is a chroot install's); KJ_SCENARIOS may name them too.
 if [ -z "${KJ_SCENARIOS:-}" ]; then
 	extra_61="debian-dump,modules=list"
-	# debian-hibernate,disks=nvme-ahci runs by name only, for now: not
-	# yet passed (see issue 13's notes).  bochs: Bochs' tigerlake CPU
-	# enforces IBT, which only 6.12 of the targets is built for.
-	extra_612="debian-dump,disks=nvme-ahci bochs"
+	# bochs: Bochs' tigerlake CPU enforces IBT, which only 6.12 of the
+	# targets is built for.
+	extra_612="debian-dump,disks=nvme-ahci debian-hibernate,disks=nvme-ahci bochs"
 else
 	extra_61= extra_612=
 fi
