@@ -27,4 +27,43 @@
 #define kjump_is_endbr(insn)	is_endbr(insn)
 #endif
 
+/*
+ * Newer kernels (7.x here) renamed suspend_console()/resume_console();
+ * console_suspend() now takes one console.
+ */
+#ifdef KJUMP_HAVE_CONSOLE_SUSPEND_ALL
+#define kjump_suspend_console_fn	console_suspend_all
+#define kjump_resume_console_fn		console_resume_all
+#else
+#define kjump_suspend_console_fn	suspend_console
+#define kjump_resume_console_fn		resume_console
+#endif
+
+/* The number of buddy orders: 6.8 named it (6.1's MAX_ORDER counted them). */
+#include <linux/mmzone.h>
+#ifndef NR_PAGE_ORDERS
+#define NR_PAGE_ORDERS	MAX_ORDER
+#endif
+
+/*
+ * 6.14 dropped the _array from the bulk page allocator's name (the new
+ * name is a macro; before, alloc_pages_bulk_array was a function on 6.1).
+ */
+#include <linux/gfp.h>
+#ifdef alloc_pages_bulk
+#define kjump_alloc_pages_bulk(gfp, nr, pages)	alloc_pages_bulk(gfp, nr, pages)
+#else
+#define kjump_alloc_pages_bulk(gfp, nr, pages)	alloc_pages_bulk_array(gfp, nr, pages)
+#endif
+
+/*
+ * alloc_contig_range()'s third argument: a migrate type until it became
+ * acr_flags_t (7.x here), where MIGRATE_MOVABLE's value reads as ACR_FLAGS_CMA.
+ */
+#ifdef ACR_FLAGS_NONE
+#define KJUMP_ACR_MOVABLE	ACR_FLAGS_NONE
+#else
+#define KJUMP_ACR_MOVABLE	MIGRATE_MOVABLE
+#endif
+
 #endif /* KJUMP_COMPAT_H */

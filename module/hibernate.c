@@ -137,13 +137,31 @@ static void kjump_map_free_pages(struct kjump_savemap *m)
 
 	for (zone = kjump_next_zone(NULL); zone; zone = kjump_next_zone(zone)) {
 		spin_lock_irqsave(&zone->lock, flags);
-		for_each_migratetype_order(order, t) {
-			list_for_each_entry(page, &zone->free_area[order].free_list[t], buddy_list)
-				kjump_map_range(m, page_to_pfn(page), 1UL << page_private(page),
-						false);
-		}
+		for (order = 0; order < NR_PAGE_ORDERS; order++)
+			for (t = 0; t < MIGRATE_TYPES; t++)
+				list_for_each_entry(page, &zone->free_area[order].free_list[t],
+						    buddy_list)
+					kjump_map_range(m, page_to_pfn(page),
+							1UL << page_private(page), false);
 		spin_unlock_irqrestore(&zone->lock, flags);
 	}
+}
+
+/* A free block's pages made zero, or the poison. */
+static unsigned long kjump_clear_block(struct page *page, bool poison)
+{
+	unsigned long i, nr = 1UL << page_private(page);
+
+	for (i = 0; i < nr; i++) {
+		void *va = kmap_local_page(page + i);
+
+		if (poison)
+			memset(va, PAGE_POISON, PAGE_SIZE);
+		else
+			clear_page(va);
+		kunmap_local(va);
+	}
+	return nr;
 }
 
 /*
@@ -157,7 +175,7 @@ static void kjump_map_free_pages(struct kjump_savemap *m)
 unsigned long kjump_clear_free_pages(void)
 {
 	bool poison = page_poisoning_enabled_static();
-	unsigned long n = 0, i;
+	unsigned long n = 0;
 	unsigned int order, t;
 	struct zone *zone;
 	struct page *page;
@@ -166,19 +184,11 @@ unsigned long kjump_clear_free_pages(void)
 		return 0;
 	for (zone = kjump_next_zone(NULL); zone; zone = kjump_next_zone(zone)) {
 		spin_lock(&zone->lock);
-		for_each_migratetype_order(order, t) {
-			list_for_each_entry(page, &zone->free_area[order].free_list[t], buddy_list)
-				for (i = 0; i < 1UL << page_private(page); i++) {
-					void *va = kmap_local_page(page + i);
-
-					if (poison)
-						memset(va, PAGE_POISON, PAGE_SIZE);
-					else
-						clear_page(va);
-					kunmap_local(va);
-					n++;
-				}
-		}
+		for (order = 0; order < NR_PAGE_ORDERS; order++)
+			for (t = 0; t < MIGRATE_TYPES; t++)
+				list_for_each_entry(page, &zone->free_area[order].free_list[t],
+						    buddy_list)
+					n += kjump_clear_block(page, poison);
 		spin_unlock(&zone->lock);
 	}
 	return n;

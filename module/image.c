@@ -288,8 +288,11 @@ static void kjump_claim_range(struct kjump_image *image, unsigned long pfn,
 {
 	unsigned long half;
 
-	if (!alloc_contig_range(pfn, pfn + nr, MIGRATE_MOVABLE,
-				GFP_KERNEL | __GFP_NOWARN | image->gfp_extra)) {
+	/*
+	 * No gfp_extra here: __GFP_HIGH never reached the migration targets,
+	 * and newer kernels (7.x) refuse it in this mask (-EINVAL).
+	 */
+	if (!alloc_contig_range(pfn, pfn + nr, KJUMP_ACR_MOVABLE, GFP_KERNEL | __GFP_NOWARN)) {
 		kjump_mark_claimed(image, pfn, nr);
 		return;
 	}

@@ -13,6 +13,7 @@
 #include <linux/suspend.h>
 #include <linux/kjump.h>
 #include <asm/io_apic.h>
+#include "compat.h"
 
 /* MAX_ORDER became inclusive and was renamed MAX_PAGE_ORDER in 6.8. */
 #ifdef MAX_PAGE_ORDER
@@ -116,8 +117,8 @@ void kjump_restore_unmap(void);
  */
 DECLARE_STATIC_CALL(kjump_sc_freeze_processes, freeze_processes);
 DECLARE_STATIC_CALL(kjump_sc_thaw_processes, thaw_processes);
-DECLARE_STATIC_CALL(kjump_sc_suspend_console, suspend_console);
-DECLARE_STATIC_CALL(kjump_sc_resume_console, resume_console);
+DECLARE_STATIC_CALL(kjump_sc_suspend_console, kjump_suspend_console_fn);
+DECLARE_STATIC_CALL(kjump_sc_resume_console, kjump_resume_console_fn);
 DECLARE_STATIC_CALL(kjump_sc_freeze_secondary_cpus, freeze_secondary_cpus);
 DECLARE_STATIC_CALL(kjump_sc_thaw_secondary_cpus, thaw_secondary_cpus);
 DECLARE_STATIC_CALL(kjump_sc_save_processor_state, save_processor_state);

@@ -99,7 +99,7 @@ static struct page *kjump_stage_alloc_page(struct kjump_stage *s)
 		if (s->budget <= 0)
 			return NULL;
 		memset(s->cache, 0, sizeof(s->cache));
-		s->nr_cache = alloc_pages_bulk_array(GFP_HIGHUSER | __GFP_NORETRY | __GFP_NOWARN,
+		s->nr_cache = kjump_alloc_pages_bulk(GFP_HIGHUSER | __GFP_NORETRY | __GFP_NOWARN,
 						     min_t(long, s->budget, KJUMP_STAGE_BULK),
 						     s->cache);
 		s->budget -= s->nr_cache;

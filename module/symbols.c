@@ -27,8 +27,8 @@
 DEFINE_STATIC_CALL_NULL(kjump_sc_kallsyms_lookup_name, kallsyms_lookup_name);
 DEFINE_STATIC_CALL_NULL(kjump_sc_freeze_processes, freeze_processes);
 DEFINE_STATIC_CALL_NULL(kjump_sc_thaw_processes, thaw_processes);
-DEFINE_STATIC_CALL_NULL(kjump_sc_suspend_console, suspend_console);
-DEFINE_STATIC_CALL_NULL(kjump_sc_resume_console, resume_console);
+DEFINE_STATIC_CALL_NULL(kjump_sc_suspend_console, kjump_suspend_console_fn);
+DEFINE_STATIC_CALL_NULL(kjump_sc_resume_console, kjump_resume_console_fn);
 DEFINE_STATIC_CALL_NULL(kjump_sc_freeze_secondary_cpus, freeze_secondary_cpus);
 DEFINE_STATIC_CALL_NULL(kjump_sc_thaw_secondary_cpus, thaw_secondary_cpus);
 DEFINE_STATIC_CALL_NULL(kjump_sc_save_processor_state, save_processor_state);
@@ -49,14 +49,20 @@ struct kjump_sym_entry {
 	void *tramp;
 };
 
-/* The table form of static_call_update(kjump_sc_n, address). */
+/*
+ * The table form of static_call_update(kjump_sc_n, address); _AS for a
+ * function whose kernel name differs between versions (compat.h).
+ */
+#define KJUMP_SYM_AS(key, sym) \
+	{ __stringify(sym), &STATIC_CALL_KEY(kjump_sc_##key), \
+	  STATIC_CALL_TRAMP_ADDR(kjump_sc_##key) }
 #define KJUMP_SYM(n) \
 	{ #n, &STATIC_CALL_KEY(kjump_sc_##n), STATIC_CALL_TRAMP_ADDR(kjump_sc_##n) }
 static const struct kjump_sym_entry kjump_sym_table[] = {
 	KJUMP_SYM(freeze_processes),
 	KJUMP_SYM(thaw_processes),
-	KJUMP_SYM(suspend_console),
-	KJUMP_SYM(resume_console),
+	KJUMP_SYM_AS(suspend_console, kjump_suspend_console_fn),
+	KJUMP_SYM_AS(resume_console, kjump_resume_console_fn),
 	KJUMP_SYM(freeze_secondary_cpus),
 	KJUMP_SYM(thaw_secondary_cpus),
 #ifdef CONFIG_X86_64
