@@ -372,7 +372,11 @@ long kjump_ioctl_restore(void __user *arg)
 			return PTR_ERR(pages);
 	}
 
-	mutex_lock(&kjump.lock);
+	ret = kjump_lock();
+	if (ret) {
+		kjump_unpin_buf(pages, npin);
+		return ret;
+	}
 	if (!kjump.peer_nr_ram) {
 		pr_warn_ratelimited("restore: no peer: write its kexec_jump_buf_pfn first\n");
 		ret = -ENOENT;

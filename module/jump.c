@@ -282,10 +282,15 @@ long kjump_ioctl_jump(void __user *arg)
 	if (ret)
 		return ret;
 
-	if (!mutex_trylock(&kjump.lock)) {
-		pr_warn_ratelimited("jump: another jump or load is in progress\n");
+	/*
+	 * Behind a LOAD, or a STATUS that holds the lock for a moment: wait,
+	 * interruptibly, as every other caller does (a trylock failed jumps
+	 * whenever a reader was inside).
+	 */
+	ret = kjump_lock();
+	if (ret) {
 		kfree(msg);
-		return -EBUSY;
+		return ret;
 	}
 	if (kjump.state == KJUMP_STATE_JUMPING) {
 		ret = -EBUSY;

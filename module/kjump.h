@@ -106,6 +106,17 @@ struct kjump_state_s {
 
 extern struct kjump_state_s kjump;
 
+/*
+ * Every wait for kjump.lock: interruptible.  The jump holds the lock while
+ * it freezes tasks, and a task asleep in D state on it would fail the
+ * freeze; this one is frozen instead, and its call restarts after the
+ * thaw (-ERESTARTSYS).
+ */
+static inline int kjump_lock(void)
+{
+	return mutex_lock_interruptible(&kjump.lock) ? -ERESTARTSYS : 0;
+}
+
 void kjump_restore_unmap(void);
 
 /*

@@ -159,7 +159,9 @@ static long kjump_ioctl_load(void __user *arg)
 		return ret;
 	}
 
-	mutex_lock(&kjump.lock);
+	ret = kjump_lock();
+	if (ret)
+		return ret;
 	if (kjump.state != KJUMP_STATE_EMPTY) {
 		pr_warn_ratelimited("load: an image is already loaded; unload it first\n");
 		ret = -EBUSY;
@@ -181,7 +183,9 @@ static long kjump_ioctl_unload(unsigned long flags)
 
 	if (flags & ~(unsigned long)KJUMP_UNLOAD_DISCARD)
 		return -EINVAL;
-	mutex_lock(&kjump.lock);
+	ret = kjump_lock();
+	if (ret)
+		return ret;
 	switch (kjump.state) {
 	case KJUMP_STATE_EMPTY:
 		ret = -ENOENT;
@@ -220,7 +224,8 @@ static long kjump_ioctl_status(void __user *arg)
 
 	memset(&st, 0, sizeof(st));
 	st.size = sizeof(st);
-	mutex_lock(&kjump.lock);
+	if (kjump_lock())
+		return -ERESTARTSYS;
 	st.state = kjump.state;
 	st.flags = kjump_refusals();
 	if (kjump.peer_buf_pfn)

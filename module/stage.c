@@ -254,7 +254,9 @@ long kjump_ioctl_stage_map(void __user *arg)
 
 	nr_declared = s->nr_declared;
 
-	mutex_lock(&kjump.lock);
+	ret = kjump_lock();
+	if (ret)
+		goto err_free;
 	if (kjump.stage || kjump.state != KJUMP_STATE_EMPTY || kjump.peer_buf_pfn) {
 		pr_warn_ratelimited("stage: only in a kernel with nothing loaded or staged, and no peer\n");
 		ret = -EBUSY;
@@ -277,7 +279,9 @@ long kjump_ioctl_stage_drop(void)
 	struct kjump_stage *s = NULL;
 	int ret = 0;
 
-	mutex_lock(&kjump.lock);
+	ret = kjump_lock();
+	if (ret)
+		return ret;
 	if (!kjump.stage)
 		ret = -ENOENT;
 	else
@@ -418,7 +422,11 @@ long kjump_ioctl_stage(void __user *arg)
 		}
 	}
 
-	mutex_lock(&kjump.lock);
+	ret = kjump_lock();
+	if (ret) {
+		kjump_unpin_buf(pages, npin);
+		goto out;
+	}
 	if (!kjump.stage) {
 		pr_warn_ratelimited("stage: nothing declared: STAGE_MAP first\n");
 		ret = -ENOENT;

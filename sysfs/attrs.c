@@ -22,9 +22,10 @@ static ssize_t kexec_jump_buf_pfn_show(struct kobject *kobj,
 {
 	unsigned long pfn;
 
-	mutex_lock(&kjump.lock);
-	pfn = kjump.peer_buf_pfn ? kjump.peer_buf_pfn : kjump_jump_buf_pfn();
-	mutex_unlock(&kjump.lock);
+	/* Lockless, as state is: readable while a jump holds the lock. */
+	pfn = READ_ONCE(kjump.peer_buf_pfn);
+	if (!pfn)
+		pfn = kjump_jump_buf_pfn();
 	return sysfs_emit(buf, "%lu\n", pfn);
 }
 
@@ -40,7 +41,9 @@ static ssize_t kexec_jump_buf_pfn_store(struct kobject *kobj,
 	ret = kstrtoul(buf, 0, &pfn);
 	if (ret)
 		return ret;
-	mutex_lock(&kjump.lock);
+	ret = kjump_lock();
+	if (ret)
+		return ret;
 	if (kjump.stage) {
 		/* C resumes A itself: it is nobody's peer meanwhile */
 		pr_warn_ratelimited("an image of A is staged; drop it first\n");
@@ -73,7 +76,8 @@ static ssize_t region_show(struct kobject *kobj, struct kobj_attribute *attr,
 	struct kjump_region r;
 	ssize_t len = 0;
 
-	mutex_lock(&kjump.lock);
+	if (kjump_lock())
+		return -ERESTARTSYS;
 	if (kjump.image)
 		r = kjump.image->region;
 	else
