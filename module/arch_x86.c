@@ -8,6 +8,7 @@
  * stub's return and restore_processor_state() the CPU runs with only what
  * the stub restored.
  */
+#include <linux/cc_platform.h>
 #include <linux/delay.h>
 #include <linux/io.h>
 #include <linux/math64.h>
@@ -21,6 +22,7 @@
 #include <asm/smp.h>
 #include <asm/special_insns.h>
 #include <asm/tsc.h>
+#include <xen/xen.h>
 #include "kjump.h"
 #include "../asm/kjump_stub.h"
 
@@ -377,6 +379,26 @@ notrace void kjump_arch_park_others(void)
 	}
 	/* Delivery is not acceptance (see kjump_arch_park_cpus). */
 	mdelay(1);
+}
+
+/*
+ * Machines a jump cannot be correct on, or NULL.  With memory encryption
+ * the stub's identity map and B's region hold ciphertext it cannot name
+ * (the C-bit, SME); a confidential guest's memory and CPU state belong to
+ * the firmware's protocol (SEV, SEV-ES/SNP, TDX), which a jump outside it
+ * breaks; a Xen PV guest has no page tables or CPU reset of its own.
+ */
+const char *kjump_arch_unsupported(void)
+{
+	if (cc_platform_has(CC_ATTR_GUEST_STATE_ENCRYPT))
+		return "this is a confidential guest, its CPU state encrypted (SEV-ES/SNP, TDX)";
+	if (cc_platform_has(CC_ATTR_GUEST_MEM_ENCRYPT))
+		return "this is a confidential guest, its memory encrypted (AMD SEV, Intel TDX)";
+	if (cc_platform_has(CC_ATTR_MEM_ENCRYPT))
+		return "memory encryption is active (AMD SME)";
+	if (xen_pv_domain())
+		return "this is a Xen PV guest";
+	return NULL;
 }
 
 /* An NMI to @cpu, halted with interrupts off (panic path). */

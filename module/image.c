@@ -482,6 +482,40 @@ static int kjump_copy_segments(struct kjump_image *image,
 	return 0;
 }
 
+/*
+ * A region page pinned for DMA (VFIO passthrough, RDMA, io_uring fixed
+ * buffers) is written by its device whenever the device likes, frozen A
+ * or not: the jump would hand that physical page to B, and A's copy in the
+ * shadow would miss the device's writes.  Only A's own pages (the ones
+ * shadowed) can be pinned; the claimed ones are kjump's.  -EADDRINUSE
+ * names the first one found.
+ */
+int kjump_region_check_pins(const struct kjump_image *image, const char *what)
+{
+	const struct kjump_region *r = &image->region;
+	unsigned long low_pages = r->low_size >> PAGE_SHIFT;
+	unsigned long idx;
+
+	for (idx = 0; idx < image->region_pages; idx++) {
+		u64 addr = idx < low_pages ?
+			r->low_start + ((u64)idx << PAGE_SHIFT) :
+			r->start + ((u64)(idx - low_pages) << PAGE_SHIFT);
+		struct page *page;
+
+		if (!image->shadow_pfn[idx] || !pfn_valid(PHYS_PFN(addr)))
+			continue;
+		page = pfn_to_page(PHYS_PFN(addr));
+		if (folio_maybe_dma_pinned(page_folio(page))) {
+			pr_warn_ratelimited("%s: region page 0x%llx is pinned for DMA (VFIO, RDMA, io_uring fixed buffers): release it, or choose another region\n",
+					    what, addr);
+			return -EADDRINUSE;
+		}
+		if (!(idx % 4096))
+			cond_resched();
+	}
+	return 0;
+}
+
 unsigned long kjump_region_page(const struct kjump_image *image, u64 addr)
 {
 	return kjump_region_index(&image->region, addr);
@@ -626,7 +660,9 @@ int kjump_image_load(const struct kjump_load *req)
 				    image->region_pages - image->nr_claimed);
 		goto err_image;
 	}
-	ret = kjump_copy_segments(image, seg, req->nr_segments);
+	ret = kjump_region_check_pins(image, "load");
+	if (!ret)
+		ret = kjump_copy_segments(image, seg, req->nr_segments);
 	if (!ret && (req->flags & KJUMP_LOAD_ELFCOREHDR))
 		ret = kjump_build_elfcorehdr(image, &seg[req->elfcorehdr_seg],
 					     req->flags & KJUMP_LOAD_ELFCOREHDR_PHYS);

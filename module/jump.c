@@ -117,6 +117,10 @@ static int kjump_jump_into(struct kjump_jump *res, char *msg)
 	unsigned long entry, peer = 0;
 	int ret;
 
+	/* Pins taken since the LOAD. */
+	ret = kjump_region_check_pins(image, "jump");
+	if (ret)
+		return ret;
 	if (res->flags & KJUMP_JUMP_SAVEMAP) {
 		map = kjump_savemap_alloc(image);
 		if (IS_ERR(map))

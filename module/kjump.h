@@ -62,6 +62,7 @@ void kjump_arch_park_cpus(void);
 void kjump_arch_jump_dying(struct kjump_ctx *c, unsigned long entry);
 void kjump_arch_park_others(void);
 void kjump_arch_nmi_cpu(unsigned int cpu);
+const char *kjump_arch_unsupported(void);
 
 /*
  * B as loaded: the region, its pages claimed from A or shadowed, and the
@@ -145,6 +146,7 @@ int kjump_symbols_init(void);
 int kjump_image_load(const struct kjump_load *req);
 u64 kjump_region_limit(void);
 unsigned long kjump_region_page(const struct kjump_image *image, u64 addr);
+int kjump_region_check_pins(const struct kjump_image *image, const char *what);
 void *kjump_region_data(const struct kjump_image *image, unsigned long idx);
 struct zone *kjump_next_zone(struct zone *zone);
 

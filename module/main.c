@@ -102,8 +102,13 @@ u32 kjump_refusals(void)
 
 int kjump_may_load(void)
 {
+	const char *platform = kjump_arch_unsupported();
 	u32 why;
 
+	if (platform) {
+		pr_warn_ratelimited("refused: %s; a jump cannot be correct here\n", platform);
+		return -EOPNOTSUPP;
+	}
 	kjump_locked_down(true);
 	why = kjump_refusals();
 	if (why & KJUMP_STATUS_LOCKDOWN) {

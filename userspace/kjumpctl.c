@@ -169,8 +169,13 @@ static void kj_load_error(int fd, int err, uint64_t region)
 			region >> 20);
 		break;
 	case EADDRINUSE:
-		fprintf(stderr, "  the region holds A's jump buffer, which B must read in place: "
-			"choose another --region\n");
+		fprintf(stderr, "  the region holds A's jump buffer, which B must read in place, "
+			"or a page pinned for DMA (VFIO, RDMA, io_uring fixed buffers): "
+			"choose another --region (dmesg says which)\n");
+		break;
+	case EOPNOTSUPP:
+		fprintf(stderr, "  a jump cannot be correct on this machine: memory encryption, "
+			"a confidential guest (SEV, TDX) or Xen PV (dmesg says which)\n");
 		break;
 	case EADDRNOTAVAIL:
 		fprintf(stderr, "  the region is not all RAM, or a segment lies outside "
@@ -504,6 +509,15 @@ void kj_jump_error(const char *what, int err)
 		break;
 	case EPERM:
 		fprintf(stderr, "  refused: locked down, kexec_load_disabled, or not CAP_SYS_BOOT\n");
+		break;
+	case EADDRINUSE:
+		fprintf(stderr, "  a page of B's region was pinned for DMA since the load (VFIO, "
+			"RDMA, io_uring fixed buffers): release it, or unload and load with "
+			"another --region (dmesg says which page); nothing was done\n");
+		break;
+	case EOPNOTSUPP:
+		fprintf(stderr, "  a jump cannot be correct on this machine: memory encryption, "
+			"a confidential guest (SEV, TDX) or Xen PV (dmesg says which)\n");
 		break;
 	default:
 		fprintf(stderr, "  this kernel is intact; dmesg says which step failed\n");
