@@ -1,8 +1,8 @@
 #!/bin/bash
 # Install everything kjump's build, demo and tests need, idempotently.
-# Host packages through apt; the three Debian target kernels (images,
-# modules, headers) resolved from the archive at run time and unpacked into
-# the cache ($KJUMP_CACHE, outside the repo). Prints the resolved versions
+# Host packages through apt; the Debian target kernels (images, modules,
+# headers) resolved from the archive at run time and unpacked into the
+# cache ($KJUMP_CACHE, outside the repo). Prints the resolved versions
 # into $KJUMP_CACHE/kernels.env for the other scripts.
 set -euo pipefail
 
@@ -157,10 +157,54 @@ if [ ! -f "$ks/kselftest_harness.h" ] || [ ! -f "$cp_dir/checkpatch.pl" ]; then
 	rm -rf "$CACHE/linux-source-6.1" "$CACHE"/deb/linux-source-6.1_*.deb
 fi
 
+# Debian 13's 6.12 and unstable's 7.x: resolved from those releases'
+# package lists (a private apt state each, scripts/suite-apt.sh); their
+# images unpacked as above, their module built in a root of the release
+# (scripts/release-root.sh) by its own dkms and compiler.
+scripts=$(cd "$(dirname "$0")" && pwd)
+suite_apt() { "$scripts/suite-apt.sh" "$@"; }
+suite_kver() { # SUITE: the ABI its linux-image-amd64 depends on
+	suite_apt "$1" apt-cache depends linux-image-amd64 |
+		awk '/Depends: linux-image-[0-9]/ {sub("linux-image-","",$2); print $2; exit}'
+}
+KD13=$(suite_kver trixie) KSID=$(suite_kver sid)
+case $KD13 in 6.12.*+deb13-amd64) ;; *) echo "setup: Debian 13's kernel is '$KD13', not a 6.12 +deb13" >&2; exit 1 ;; esac
+case $KSID in [7-9].*-amd64) ;; *) echo "setup: unstable's kernel is '$KSID', not a 7.x or later" >&2; exit 1 ;; esac
+log "other releases' kernels: $KD13 (trixie) $KSID (sid)"
+for sk in "trixie $KD13" "sid $KSID"; do
+	read -r suite k <<<"$sk"
+	dir=$CACHE/kernels/$k
+	if [ ! -f "$dir/.done-linux-image-$k" ]; then
+		mkdir -p "$dir"
+		# 7.x splits the image into the kernel binary, its modules and
+		# a base (config, System.map): take whichever of them there are.
+		debs=(linux-image-$k)
+		for p in linux-binary linux-modules linux-base; do
+			suite_apt "$suite" apt-cache show "$p-$k" >/dev/null 2>&1 && debs+=("$p-$k")
+		done
+		(cd "$CACHE/deb" && suite_apt "$suite" apt-get download -q "${debs[@]}" >&2)
+		for p in "${debs[@]}"; do
+			dpkg-deb -x "$(ls -t "$CACHE/deb/${p}_"*.deb | head -1)" "$dir"
+		done
+		# Packages of merged-/usr releases ship usr/lib/modules, and 7.x
+		# keeps the kernel there (a hook puts it in /boot): lay them out
+		# as the older packages do.
+		[ -e "$dir/lib" ] || [ ! -d "$dir/usr/lib/modules" ] || ln -s usr/lib "$dir/lib"
+		for f in vmlinuz config System.map; do
+			[ -e "$dir/boot/$f-$k" ] || [ ! -f "$dir/lib/modules/$k/$f" ] ||
+				{ mkdir -p "$dir/boot" && ln -s "../lib/modules/$k/$f" "$dir/boot/$f-$k"; }
+		done
+		touch "$dir/.done-linux-image-$k"
+	fi
+	"$scripts/release-root.sh" "$suite" "$k" >/dev/null
+done
+
 cat >"$CACHE/kernels.env" <<EOT
 K61=$K61
 K612=$K612
 K686=$K686
+KD13=$KD13
+KSID=$KSID
 KJUMP_CACHE=$CACHE
 EOT
 # The debug vmlinux of each amd64 kernel and a crash that lists their

@@ -2,7 +2,7 @@
 # The whole suite: host checks (DKMS build and install for every target,
 # userspace builds), then every scenario on every target kernel in QEMU.
 # Ends with the line "N passed, N failed" (and skipped).
-#   selftests/run.sh [TARGET...]        default: all three targets
+#   selftests/run.sh [TARGET...]        default: every target (targets.sh)
 #   KJ_SCENARIOS="basic ..."            scenarios to boot per target
 #                                       (SCENARIO@CPU boots with -cpu CPU)
 set -uo pipefail
@@ -14,6 +14,9 @@ targets=${*:-$KJ_TARGETS}
 # debian-*: the real Debian 12 guest (selftests/qemu/debian-guest.sh).
 scen_x86_64=${KJ_SCENARIOS:-"basic roundtrip roundtrip@max payload cross kexec-tools vmcore dump hibernate debian-dump debian-hibernate"}
 scen_i386=${KJ_SCENARIOS:-"basic roundtrip payload vmcore hibernate debian-dump debian-hibernate"}
+# Debian 13's 6.12 and unstable's 7.x: the jump, both ways across the two,
+# dump and hibernate, on the test initramfs (the Debian guest is 12's).
+scen_newer=${KJ_SCENARIOS:-"basic roundtrip cross dump hibernate"}
 # Variants run on one target only (,disks=nvme-ahci: the controllers;
 # ,modules=list: the job initramfs's MODULES= setting, where the default
 # is a chroot install's); KJ_SCENARIOS may name them too.
@@ -29,6 +32,8 @@ target_scenarios() { # target: its scenarios
 	kj_target "$1"
 	if [ "$KJ_ARCH" = i386 ]; then
 		echo $scen_i386
+	elif [ "$1" = 6.12-deb13 ] || [ "$1" = 7.x-sid ]; then
+		echo $scen_newer
 	else
 		echo $scen_x86_64
 		case $1 in 6.1-amd64) echo $extra_61 ;; 6.12-amd64) echo $extra_612 ;; esac
@@ -56,12 +61,21 @@ host_step() { # description, command...
 	fi
 }
 
+# cross: B is the other kernel of the pair ("try the new kernel, come back").
+cross_peer() {
+	case $1 in
+	6.1-amd64) echo 6.12-amd64 ;; 6.12-amd64) echo 6.1-amd64 ;;
+	6.12-deb13) echo 7.x-sid ;; 7.x-sid) echo 6.12-deb13 ;;
+	esac
+}
+
 echo "TAP version 13"
 dkms_targets=$targets
-case " $targets " in
-*" 6.1-amd64 "*|*" 6.12-amd64 "*)
-	case " $scen_x86_64 " in *" cross "*) dkms_targets="$targets 6.1-amd64 6.12-amd64" ;; esac ;;
-esac
+for t in $targets; do
+	case " $(target_scenarios "$t") " in
+	*" cross "*) dkms_targets+=" $(cross_peer "$t")" ;;
+	esac
+done
 for t in $(echo $dkms_targets | tr ' ' '\n' | awk '!seen[$0]++'); do
 	kj_target "$t" || exit 2
 	host_step "dkms build and install kjump for $KVER ($KJ_ARCH)" \
@@ -113,12 +127,8 @@ run_job() { # index target scenario[@cpu]
 	s=${base%@*}
 	cpu=
 	[ "$base" != "$s" ] && cpu=${base#*@}
-	# cross: B is the other amd64 kernel ("try the new kernel, come back").
 	peer=
-	if [ "$s" = cross ]; then
-		peer=6.12-amd64
-		[ "$t" = 6.12-amd64 ] && peer=6.1-amd64
-	fi
+	[ "$s" = cross ] && peer=$(cross_peer "$t")
 	# dump, hibernate: a second disk with an empty ext4 for the file.
 	# debian-*: the job's disk and a bystander no job is given, in
 	# both PCI orders (the dump's disk comes after the bystander).
