@@ -3,8 +3,21 @@
 # deb822 sources in /etc/apt/sources.list.d/*.sources, else one-line
 # sources.list entries), so that the guests and the unpacked tools use the
 # host's own mirror and the tree names none.  Exits 1 if none serves it.
+#   apt-mirror.sh SUITE --sources OTHER: a deb822 stanza for release OTHER
+#   from that mirror (the roots and private apt states of other releases).
 set -euo pipefail
-suite=${1:?usage: $0 SUITE}
+suite=${1:?usage: $0 SUITE [--sources OTHER]}
+if [ "${2:-}" = --sources ]; then
+	uri=$("$0" "$suite")
+	cat <<EOT
+Types: deb
+URIs: $uri
+Suites: ${3:?usage: $0 SUITE --sources OTHER}
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOT
+	exit 0
+fi
 {
 	for f in /etc/apt/sources.list.d/*.sources; do
 		[ -f "$f" ] && cat "$f" && echo

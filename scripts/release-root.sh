@@ -13,8 +13,11 @@ root=$CACHE/roots/$suite
 log() { echo "release-root: $*" >&2; }
 # With a /proc of its own, as dkms.sh runs it (a headers package's hook
 # builds DKMS modules).
-in_root() { unshare --mount --pid --fork --mount-proc="$root/proc" chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C.UTF-8 \
-	DEBIAN_FRONTEND=noninteractive "$@"; }
+in_root() {
+	unshare --mount --pid --fork --mount-proc="$root/proc" chroot "$root" \
+		env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C.UTF-8 \
+		DEBIAN_FRONTEND=noninteractive "$@"
+}
 
 if [ ! -f "$root/.kjump-base" ]; then
 	mirror=$("$(dirname "$0")/apt-mirror.sh" bookworm) ||
@@ -25,13 +28,8 @@ if [ ! -f "$root/.kjump-base" ]; then
 	debootstrap --variant=minbase "$suite" "$root.tmp" "$mirror" >"$CACHE/roots/$suite.log" 2>&1 ||
 		{ log "debootstrap $suite failed (see $CACHE/roots/$suite.log)"; exit 1; }
 	rm -f "$root.tmp/etc/apt/sources.list"
-	cat >"$root.tmp/etc/apt/sources.list.d/debian.sources" <<EOT
-Types: deb
-URIs: $mirror
-Suites: $suite
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-EOT
+	"$(dirname "$0")/apt-mirror.sh" bookworm --sources "$suite" \
+		>"$root.tmp/etc/apt/sources.list.d/debian.sources"
 	# The host's way of fetching (a proxy, a mirror's frozen Release
 	# dates) holds for the root too.
 	apt-config dump | grep -E '^Acquire::(Check-Valid-Until|Check-Date|https?::Proxy|Retries) ' \

@@ -16,16 +16,9 @@ opts=(-o "Dir::State::Lists=$d/lists" -o Dir::Etc::SourceList=/dev/null
       -o "Dir::Etc::SourceParts=$d/etc" -o "Dir::Cache=$d/cache"
       -o Dir::State::Status=/dev/null -o APT::Architectures::=amd64)
 if [ ! -f "$d/.updated" ] || [ -n "$(find "$d/.updated" -mmin +720)" ]; then
-	mirror=$("$(dirname "$0")/apt-mirror.sh" bookworm) ||
-		{ echo "suite-apt: no Debian 12 source in the host's apt to take a mirror from" >&2; exit 1; }
 	mkdir -p "$d/lists/partial" "$d/cache/archives/partial" "$d/etc"
-	cat >"$d/etc/$suite.sources" <<EOT
-Types: deb
-URIs: $mirror
-Suites: $suite
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-EOT
+	"$(dirname "$0")/apt-mirror.sh" bookworm --sources "$suite" >"$d/etc/$suite.sources" ||
+		{ echo "suite-apt: no Debian 12 source in the host's apt to take a mirror from" >&2; exit 1; }
 	apt-get "${opts[@]}" update -q >"$d/update.log" 2>&1 && ! grep -q '^E: ' "$d/update.log" ||
 		{ echo "suite-apt: apt-get update for $suite failed (see $d/update.log)" >&2; exit 1; }
 	touch "$d/.updated"
