@@ -44,7 +44,9 @@
 #define KJS_FS		0xa8	/* i386: saved %fs (per-CPU segment) */
 #define KJS_SS		0xac
 #define KJS_MYGDTR	0xb0	/* in: our GDT's descriptor (phys base) */
+#define KJS_SELFTEST	0xbc	/* in: 1 = raise vector 2 (NMI) once identity-mapped */
 #define KJS_MYIDTR	0xc0	/* in: our IDT's descriptor (phys base) */
+#define KJS_NXE		0xcc	/* in, i386: 1 = write KJS_EFER back before paging */
 #define KJS_GDT		0xd0	/* our GDT: null, null, code (0x10), data (0x18) */
 #define KJS_GDT_SIZE	0x20
 #define KJS_IDT		0x100	/* our IDT: 32 gates (16 bytes on x86_64, 8 on i386) */

@@ -18,6 +18,7 @@
 #include <linux/module.h>
 #include <linux/smp.h>
 #include <asm/apic.h>
+#include <asm/debugreg.h>
 #include <asm/desc.h>
 #include <asm/smp.h>
 #include <asm/special_insns.h>
@@ -30,6 +31,11 @@
 static ushort serial_port = 0x3f8;
 module_param(serial_port, ushort, 0644);
 MODULE_PARM_DESC(serial_port, "I/O port of the UART for the stub's diagnostics (0: none)");
+
+/* Diagnostic: the stub takes vector 2 once identity-mapped (tests its NMI path). */
+static bool selftest_nmi;
+module_param(selftest_nmi, bool, 0600);
+MODULE_PARM_DESC(selftest_nmi, "raise vector 2 in each jump's identity phase (diagnostic)");
 
 /* Identity-table entries: present, writable, accessed, dirty; no NX. */
 #define KJ_PT_TABLE	0x063ULL
@@ -226,6 +232,13 @@ static notrace void kjump_fill_data(struct kjump_ctx *c, unsigned long head,
 	*(u64 *)KJS(c, KJS_VIRT) = (unsigned long)page_address(c->ctrl);
 	*(u64 *)KJS(c, KJS_RETURN) = (unsigned long)kjump_return;
 	*(u64 *)KJS(c, KJS_SERIAL) = serial_port;
+	*(u32 *)KJS(c, KJS_SELFTEST) = READ_ONCE(selftest_nmi);
+#ifdef CONFIG_X86_32
+	/* EFER exists where NX does; the stub restores NXE before paging. */
+	*(u32 *)KJS(c, KJS_NXE) = boot_cpu_has(X86_FEATURE_NX);
+	if (boot_cpu_has(X86_FEATURE_NX))
+		rdmsrq(MSR_EFER, *(u64 *)KJS(c, KJS_EFER));
+#endif
 
 	/* Flat segments: the boot protocol's 0x10 code and 0x18 data. */
 	gdt[0] = 0;
@@ -279,6 +292,35 @@ static notrace void kjump_arch_prepare(struct kjump_ctx *c, unsigned long head,
 }
 
 /*
+ * A hardware breakpoint left armed would fire in the stub or the peer: off
+ * for the jump, as machine_kexec() does, and this kernel's own put back
+ * after (the peer leaves its own there).  Saved from the registers: 7.x
+ * exports hw_breakpoint_restore() to KVM only.
+ */
+struct kjump_dregs {
+	unsigned long dr0, dr1, dr2, dr3, dr7;
+};
+
+static __always_inline void kjump_dregs_off(struct kjump_dregs *d)
+{
+	get_debugreg(d->dr7, 7);
+	get_debugreg(d->dr0, 0);
+	get_debugreg(d->dr1, 1);
+	get_debugreg(d->dr2, 2);
+	get_debugreg(d->dr3, 3);
+	hw_breakpoint_disable();
+}
+
+static __always_inline void kjump_dregs_back(const struct kjump_dregs *d)
+{
+	set_debugreg(d->dr0, 0);
+	set_debugreg(d->dr1, 1);
+	set_debugreg(d->dr2, 2);
+	set_debugreg(d->dr3, 3);
+	set_debugreg(d->dr7, 7);
+}
+
+/*
  * Jump: on the one online CPU, interrupts off, devices and syscore
  * suspended.  Returns the peer's re-entry point.
  */
@@ -286,10 +328,12 @@ notrace unsigned long kjump_arch_jump(struct kjump_ctx *c, unsigned long head,
 				      unsigned long entry,
 				      struct kjump_stub_stats *st)
 {
+	struct kjump_dregs dregs;
 	unsigned long peer;
 
 	kjump_arch_prepare(c, head, entry);
 	static_call(kjump_sc_save_processor_state)();
+	kjump_dregs_off(&dregs);
 #ifdef CONFIG_X86_IO_APIC
 	/* Legacy interrupt routing, so the peer gets its timer while booting. */
 	static_call(kjump_sc_clear_IO_APIC)();
@@ -298,6 +342,7 @@ notrace unsigned long kjump_arch_jump(struct kjump_ctx *c, unsigned long head,
 	peer = kjump_enter(page_address(c->ctrl), page_to_phys(c->ctrl) +
 			   (kjump_identity - kjump_stub_start));
 	static_call(kjump_sc_restore_processor_state)();
+	kjump_dregs_back(&dregs);
 
 	st->swap_out = *(u64 *)KJS(c, KJS_TSC_OUT);
 	st->swap_in = *(u64 *)KJS(c, KJS_TSC_IN);
@@ -317,6 +362,7 @@ notrace unsigned long kjump_arch_jump(struct kjump_ctx *c, unsigned long head,
 notrace void kjump_arch_jump_dying(struct kjump_ctx *c, unsigned long entry)
 {
 	kjump_arch_prepare(c, 0, entry);
+	hw_breakpoint_disable();
 	kjump_enter(page_address(c->ctrl), page_to_phys(c->ctrl) +
 		    (kjump_identity - kjump_stub_start));
 }
@@ -409,6 +455,11 @@ notrace void kjump_arch_nmi_cpu(unsigned int cpu)
 		apic->wait_icr_idle();
 }
 
+/*
+ * Between the stub's return and restore_processor_state() this CPU has
+ * no per-CPU base or TSS of its own yet: no probe may land there.
+ */
+NOKPROBE_SYMBOL(kjump_arch_jump);
 /* The panic path (peer.c) runs these: none of them may be probed. */
 NOKPROBE_SYMBOL(kjump_fill_data);
 NOKPROBE_SYMBOL(kjump_arch_prepare);

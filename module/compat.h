@@ -66,4 +66,10 @@
 #define KJUMP_ACR_MOVABLE	MIGRATE_MOVABLE
 #endif
 
+/* Newer kernels named the 64-bit MSR read rdmsrq() (7.x has no rdmsrl()). */
+#include <asm/msr.h>
+#ifndef rdmsrq
+#define rdmsrq(msr, val)	rdmsrl(msr, val)
+#endif
+
 #endif /* KJUMP_COMPAT_H */

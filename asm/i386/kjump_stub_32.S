@@ -117,7 +117,10 @@ kjump_stub_start:
 	subl	$(9b - kjump_stub_start), %ebx
 .endm
 
-/* Our GDT, flat segments and IDT, paging off, CR4 clear (flushes globals). */
+/*
+ * Our GDT, flat segments and IDT, paging off, CR4 clear (flushes globals)
+ * but for MCE, kept on if it was (as on x86_64).
+ */
 .macro KNOWN_STATE
 	cld
 	lgdt	D(KJS_MYGDTR)
@@ -136,8 +139,10 @@ kjump_stub_start:
 	andl	$~(X86_CR0_PG | X86_CR0_AM | X86_CR0_WP | X86_CR0_TS | X86_CR0_EM), %eax
 	movl	%eax, %cr0
 	jmp	7f
-7:	xorl	%eax, %eax
+7:	movl	%cr4, %eax
+	andl	$X86_CR4_MCE, %eax
 	movl	%eax, %cr4
+	xorl	%eax, %eax
 	movl	%eax, %cr3
 .endm
 
@@ -146,7 +151,10 @@ kjump_identity:
 	FIND_BASE
 	leal	KJUMP_STUB_STACK(%ebx), %esp
 	KNOWN_STATE
-	rdtsc
+	cmpl	$0, D(KJS_SELFTEST)	/* the NMI path's test (selftest_nmi=) */
+	je	1f
+	int	$2
+1:	rdtsc
 	movl	%eax, D(KJS_TSC_OUT)
 	movl	%edx, D(KJS_TSC_OUT + 4)
 	movl	D(KJS_HEAD), %eax
@@ -185,7 +193,17 @@ kjump_reentry:
 	sbbl	D(KJS_TSC_IN + 4), %edx
 	movl	%eax, D(KJS_TSC_IN)
 	movl	%edx, D(KJS_TSC_IN + 4)
-	/* Paging back on: CR4 (PAE) first, then our tables, then CR0.PG. */
+	/*
+	 * EFER.NXE first where the CPU has NX: with it clear, the NX bits of
+	 * this kernel's page tables would be reserved bits (#PF on its stack).
+	 */
+	cmpl	$0, D(KJS_NXE)
+	je	2f
+	movl	$0xc0000080, %ecx	/* MSR_EFER */
+	movl	D(KJS_EFER), %eax
+	movl	D(KJS_EFER + 4), %edx
+	wrmsr
+2:	/* Paging back on: CR4 (PAE) first, then our tables, then CR0.PG. */
 	movl	D(KJS_CR4), %eax
 	movl	%eax, %cr4
 	movl	D(KJS_PGD), %eax
@@ -255,18 +273,21 @@ kj_swap_pages:
 
 /* ---- diagnostics on the serial port; %ebx = base ---- */
 
-/* kj_putc: %al.  Clobbers %edx, %ecx. */
+/* kj_putc: %al.  Clobbers %edx, %ecx.  At most ~100000 polls (as x86_64). */
 kj_putc:
 	movl	D(KJS_SERIAL), %edx
 	testl	%edx, %edx
 	jz	2f
-	movb	%al, %cl
+	pushl	%eax
+	movl	$100000, %ecx
 	addl	$5, %edx
 1:	inb	%dx, %al
 	testb	$0x20, %al
-	jz	1b
-	subl	$5, %edx
-	movb	%cl, %al
+	jnz	3f
+	decl	%ecx
+	jnz	1b
+3:	subl	$5, %edx
+	popl	%eax
 	outb	%al, %dx
 2:	ret
 
@@ -306,14 +327,24 @@ kj_putfield:
 
 /*
  * Exceptions while paging is off.  Stack: vector, error code, eip, cs,
- * eflags.  #BP returns; anything else prints and halts.
+ * eflags.  #BP and NMIs return (as on x86_64); anything else prints and
+ * halts, a machine check saying so first.
  */
 kj_exception:
 	cmpl	$3, (%esp)
+	je	3f
+	cmpl	$2, (%esp)
 	jne	1f
-	addl	$8, %esp
+3:	addl	$8, %esp
 	iret
-1:	pushal				/* edi esi ebp esp ebx edx ecx eax */
+1:	cmpl	$18, (%esp)
+	jne	4f
+	pushal
+	FIND_BASE
+	leal	(kj_msg_mce - kjump_stub_start)(%ebx), %esi
+	call	kj_puts
+	popal
+4:	pushal				/* edi esi ebp esp ebx edx ecx eax */
 	movl	%esp, %esi
 	FIND_BASE
 	movl	%esi, %esp		/* FIND_BASE's push is popped: same esp */
@@ -386,6 +417,7 @@ kjump_vectors:
 	vector = vector + 1
 	.endr
 
+kj_msg_mce:	.asciz	"\nkjump: machine check (#MC) during the jump; the machine is halted"
 kj_msg_exc:	.asciz	"\nkjump: exception "
 kj_msg_err:	.asciz	" error "
 kj_msg_rip:	.asciz	" eip "

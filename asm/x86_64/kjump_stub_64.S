@@ -144,8 +144,10 @@ kjump_stub_start:
 /*
  * Load our GDT, segments and IDT, and put CR0/CR4 in a known state:
  * PAE (and LA57 if on), no PGE (flushes global TLB entries: the peer's or
- * ours must not survive), no PCID, SMEP, SMAP or CET.  A macro, not a call:
- * the far return below needs a stack we trust.
+ * ours must not survive), no PCID, SMEP, SMAP, CET, LASS or FRED (events
+ * come through our IDT).  MCE stays on if it was: with it off, a machine
+ * check shuts the machine down without a word.  A macro, not a call: the
+ * far return below needs a stack we trust.
  */
 .macro KNOWN_STATE
 	cld
@@ -162,7 +164,7 @@ kjump_stub_start:
 	movl	%eax, %gs
 	lidt	D(KJS_MYIDTR)
 	movq	%cr4, %rax
-	andl	$X86_CR4_LA57, %eax
+	andl	$(X86_CR4_LA57 | X86_CR4_MCE), %eax	/* and bits 32+ (FRED) cleared */
 	orl	$X86_CR4_PAE, %eax
 	movq	%rax, %cr4
 	movq	%cr0, %rax
@@ -184,7 +186,10 @@ kjump_identity:
 	endbr64
 	leaq	(kjump_stub_start + KJUMP_STUB_STACK)(%rip), %rsp
 	KNOWN_STATE
-	RDTSC64	%r13
+	cmpl	$0, D(KJS_SELFTEST)	/* the NMI path's test (selftest_nmi=) */
+	je	1f
+	int	$2
+1:	RDTSC64	%r13
 	movq	D(KJS_HEAD), %rdi
 	call	kj_swap_pages
 	movq	%rax, D(KJS_SWAPPED)
@@ -289,19 +294,28 @@ kj_swap_pages:
 
 /* ---- diagnostics on the serial port (8250 at KJS_SERIAL) ---- */
 
-/* kj_putc: %al. Clobbers %rdx, %r11. */
+/*
+ * kj_putc: %al. Clobbers %rdx, %r11.  A UART that never says it is ready
+ * gets the byte anyway after about 100000 polls: the message is lost,
+ * not the halt it precedes.
+ */
 kj_putc:
 	movq	D(KJS_SERIAL), %rdx
 	testq	%rdx, %rdx
 	jz	2f
+	pushq	%rcx
+	movl	$100000, %ecx
 	movb	%al, %r11b
 	addq	$5, %rdx		/* line status register */
 1:	inb	%dx, %al
 	testb	$0x20, %al		/* transmit holding register empty */
-	jz	1b
-	subq	$5, %rdx
+	jnz	3f
+	decl	%ecx
+	jnz	1b
+3:	subq	$5, %rdx
 	movb	%r11b, %al
 	outb	%al, %dx
+	popq	%rcx
 2:	ret
 
 /* kj_puts: NUL-terminated string at %rsi. Clobbers %rax, %rdx, %rsi, %r11. */
@@ -345,16 +359,24 @@ kj_la57_mismatch:
 /*
  * Exceptions while identity-mapped.  Stack on entry: vector, error code,
  * then the CPU's frame (rip, cs, rflags, rsp, ss).  #BP returns (a
- * debugger's int3 must not kill the jump); anything else prints vector,
- * error code, RIP, CR2 and the registers, then halts: a message instead of
- * a silent triple fault.
+ * debugger's int3 must not kill the jump), and so does an NMI (the perf
+ * NMI watchdog, an NMI button: nothing here to hand it to, and the jump
+ * must go on); anything else prints vector, error code, RIP, CR2 and the
+ * registers, then halts: a message instead of a silent triple fault.  A
+ * machine check says so first.
  */
 kj_exception:
 	cmpq	$3, (%rsp)
+	je	3f
+	cmpq	$2, (%rsp)
 	jne	1f
-	addq	$16, %rsp
+3:	addq	$16, %rsp
 	iretq
-1:	pushq	%r15
+1:	cmpq	$18, (%rsp)
+	jne	4f
+	leaq	kj_msg_mce(%rip), %rsi
+	call	kj_puts
+4:	pushq	%r15
 	pushq	%r14
 	pushq	%r13
 	pushq	%r12
@@ -419,6 +441,7 @@ kjump_vectors:
 
 kj_msg_la57:
 	.asciz	"\nkjump: peer returned with a different paging depth (LA57); halted\n"
+kj_msg_mce:	.asciz	"\nkjump: machine check (#MC) during the jump; the machine is halted"
 kj_msg_exc:	.asciz	"\nkjump: exception "
 kj_msg_err:	.asciz	" error "
 kj_msg_rip:	.asciz	" rip "
