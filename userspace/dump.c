@@ -16,6 +16,7 @@
  * blocks (btrfs, reflinks, compression) are refused through FIEMAP's flags.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -143,15 +144,52 @@ static int kj_device_sysfs(dev_t dev, char path[PATH_MAX])
 }
 
 /*
+ * A device-mapper (or md) device's first slave, the disk under it: where
+ * its drivers and PCI devices are.  0 when it has none.
+ */
+static dev_t kj_device_slave(dev_t dev)
+{
+	char path[96], link[PATH_MAX];
+	unsigned int ma, mi;
+	struct dirent *e;
+	dev_t slave = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/slaves", major(dev), minor(dev));
+	d = opendir(path);
+	if (!d)
+		return 0;
+	while (!slave && (e = readdir(d))) {
+		FILE *f;
+
+		if (*e->d_name == '.')
+			continue;
+		snprintf(link, sizeof(link), "%s/%s/dev", path, e->d_name);
+		f = fopen(link, "re");
+		if (f && fscanf(f, "%u:%u", &ma, &mi) == 2)
+			slave = makedev(ma, mi);
+		if (f)
+			fclose(f);
+	}
+	closedir(d);
+	return slave;
+}
+
+/*
  * The modules driving the device and the buses above it (virtio_blk,
- * virtio_pci, ...), for B's agent to load before it looks for the device.
+ * virtio_pci, ...), for B's agent to load before it looks for the device;
+ * for a mapped device, those of the disk under it.
  */
 void kj_device_modules(dev_t dev, char *mods, size_t len)
 {
 	char path[PATH_MAX], link[PATH_MAX + 32], target[PATH_MAX], *slash;
 	size_t used = 0;
+	dev_t slave;
+	int depth;
 
 	*mods = 0;
+	for (depth = 0; depth < 8 && (slave = kj_device_slave(dev)); depth++)
+		dev = slave;
 	if (kj_device_sysfs(dev, path))
 		return;
 	while (strlen(path) > strlen("/sys/devices")) {
@@ -174,16 +212,21 @@ void kj_device_modules(dev_t dev, char *mods, size_t len)
 
 /*
  * The PCI devices above the disk (its controller, the bridges above it),
- * space separated: B binds only those to the drivers it loads.
+ * space separated: B binds only those to the drivers it loads.  For a
+ * mapped device, the disk under it.
  */
 void kj_device_pci(dev_t dev, char *out, size_t len)
 {
 	char path[PATH_MAX], link[PATH_MAX + 32], target[PATH_MAX], *slash;
 	unsigned int dom, bus, slot, fn;
 	size_t used = 0;
+	dev_t slave;
+	int depth;
 	char end;
 
 	*out = 0;
+	for (depth = 0; depth < 8 && (slave = kj_device_slave(dev)); depth++)
+		dev = slave;
 	if (kj_device_sysfs(dev, path))
 		return;
 	while ((slash = strrchr(path, '/')) && slash > path + strlen("/sys/devices")) {
