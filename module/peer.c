@@ -58,6 +58,8 @@ static atomic_t kjump_panicking = ATOMIC_INIT(0);
 static unsigned long kjump_panic_entry;
 /* A panic on another CPU asks CPU 0 to jump: 1 asked, 2 taken. */
 static int kjump_handoff;
+/* NMIs our handler saw on each CPU during a hand-over: what the failure says. */
+static atomic_t kjump_handoff_nmis[2];
 
 /* Where the line holding @pos starts. */
 static size_t kjump_line_start(const char *buf, size_t pos)
@@ -155,8 +157,10 @@ static void kjump_panic_jump(void)
  */
 static int kjump_panic_nmi(unsigned int type, struct pt_regs *regs)
 {
-	if (READ_ONCE(kjump_handoff) != 1 || smp_processor_id() != KJUMP_PANIC_CPU ||
-	    cmpxchg(&kjump_handoff, 1, 2) != 1)
+	if (READ_ONCE(kjump_handoff) != 1)
+		return NMI_DONE;
+	atomic_inc(&kjump_handoff_nmis[smp_processor_id() == KJUMP_PANIC_CPU]);
+	if (smp_processor_id() != KJUMP_PANIC_CPU || cmpxchg(&kjump_handoff, 1, 2) != 1)
 		return NMI_DONE;
 	kjump_panic_jump();
 	return NMI_HANDLED;
@@ -212,8 +216,9 @@ static int kjump_panic_notify(struct notifier_block *nb, unsigned long event, vo
 			native_halt();
 	}
 	cpumask_clear_cpu(KJUMP_PANIC_CPU, &__cpu_online_mask);
-	pr_emerg("panic: CPU %d did not take the jump back; not going back to the peer\n",
-		 KJUMP_PANIC_CPU);
+	pr_emerg("panic: CPU %d did not take the jump back (kjump's NMI handler ran %d times there, %d elsewhere); not going back to the peer\n",
+		 KJUMP_PANIC_CPU, atomic_read(&kjump_handoff_nmis[1]),
+		 atomic_read(&kjump_handoff_nmis[0]));
 	return NOTIFY_DONE;
 }
 
