@@ -36,7 +36,17 @@ static bool kjump_in_range(u64 addr, u64 start, u64 size)
 	return size && addr >= start && addr - start < size;
 }
 
-/* Index of the region page at @addr: low part first, then the range. */
+/* The physical address of region page @idx: low part first, then the range. */
+static u64 kjump_region_addr(const struct kjump_region *r, unsigned long idx)
+{
+	unsigned long low_pages = r->low_size >> PAGE_SHIFT;
+
+	if (idx < low_pages)
+		return r->low_start + ((u64)idx << PAGE_SHIFT);
+	return r->start + ((u64)(idx - low_pages) << PAGE_SHIFT);
+}
+
+/* Index of the region page at @addr: the inverse of kjump_region_addr(). */
 static unsigned long kjump_region_index(const struct kjump_region *r, u64 addr)
 {
 	if (kjump_in_range(addr, r->low_start, r->low_size))
@@ -426,16 +436,12 @@ static int kjump_build_list(struct kjump_image *image, struct kjump_alloc *a)
 	struct kjump_list_writer w = {
 		.image = image, .alloc = a, .link = &image->head,
 	};
-	const struct kjump_region *r = &image->region;
-	unsigned long low_pages = r->low_size >> PAGE_SHIFT;
 	unsigned long i;
 	u64 prev = 0;
 	int ret;
 
 	for (i = 0; i < image->region_pages; i++) {
-		u64 dest = i < low_pages ?
-			r->low_start + ((u64)i << PAGE_SHIFT) :
-			r->start + ((u64)(i - low_pages) << PAGE_SHIFT);
+		u64 dest = kjump_region_addr(&image->region, i);
 
 		if (!image->shadow_pfn[i])
 			continue;
@@ -492,14 +498,10 @@ static int kjump_copy_segments(struct kjump_image *image,
  */
 int kjump_region_check_pins(const struct kjump_image *image, const char *what)
 {
-	const struct kjump_region *r = &image->region;
-	unsigned long low_pages = r->low_size >> PAGE_SHIFT;
 	unsigned long idx;
 
 	for (idx = 0; idx < image->region_pages; idx++) {
-		u64 addr = idx < low_pages ?
-			r->low_start + ((u64)idx << PAGE_SHIFT) :
-			r->start + ((u64)(idx - low_pages) << PAGE_SHIFT);
+		u64 addr = kjump_region_addr(&image->region, idx);
 		struct page *page;
 
 		if (!image->shadow_pfn[idx] || !pfn_valid(PHYS_PFN(addr)))
@@ -524,14 +526,9 @@ unsigned long kjump_region_page(const struct kjump_image *image, u64 addr)
 /* Where B's copy of region page @idx lives while A runs. */
 void *kjump_region_data(const struct kjump_image *image, unsigned long idx)
 {
-	const struct kjump_region *r = &image->region;
-	unsigned long low_pages = r->low_size >> PAGE_SHIFT;
-
 	if (image->shadow_pfn[idx])
 		return page_address(pfn_to_page(image->shadow_pfn[idx]));
-	if (idx < low_pages)
-		return __va(r->low_start + ((u64)idx << PAGE_SHIFT));
-	return __va(r->start + ((u64)(idx - low_pages) << PAGE_SHIFT));
+	return __va(kjump_region_addr(&image->region, idx));
 }
 
 void kjump_image_free(struct kjump_image *image)
