@@ -37,6 +37,7 @@
 #include <linux/slab.h>
 #include <asm/irqflags.h>
 #include <asm/nmi.h>
+#include <asm/smp.h>
 #include "kjump.h"
 
 /*
@@ -60,6 +61,10 @@ static unsigned long kjump_panic_entry;
 static int kjump_handoff;
 /* NMIs our handler saw on each CPU during a hand-over: what the failure says. */
 static atomic_t kjump_handoff_nmis[2];
+/* The kernel's smp_ops.stop_other_cpus, while ours stands in for it. */
+static void (*kjump_stop_saved)(int wait);
+/* A panic on another CPU than CPU 0 left the others running for us. */
+static bool kjump_stop_deferred;
 
 /* Where the line holding @pos starts. */
 static size_t kjump_line_start(const char *buf, size_t pos)
@@ -152,7 +157,36 @@ static void kjump_panic_jump(void)
 }
 
 /*
- * CPU 0, stopped, woken by the NMI a panic on another CPU sent it.  Called
+ * smp_ops.stop_other_cpus while this kernel has a peer.  A panic on
+ * another CPU than CPU 0 stops the others before our notifier runs, first
+ * with an interrupt, then, for a CPU that had interrupts off for a second,
+ * with an NMI; stopped in that NMI, CPU 0 halts with NMIs blocked, and no
+ * hand-over reaches it again.  So a panic's stop (smp_send_stop: wait 0,
+ * an oops in progress) is left to our notifier, which gives CPU 0 the jump
+ * while it still runs, or, failing that, stops them as panic() would have.
+ * Reboot and power-off (wait 1) stop the CPUs as usual.
+ */
+static void kjump_stop_other_cpus(int wait)
+{
+	if (!wait && READ_ONCE(oops_in_progress) && READ_ONCE(kjump.peer_armed) &&
+	    raw_smp_processor_id() != KJUMP_PANIC_CPU && !atomic_read(&kjump_panicking)) {
+		WRITE_ONCE(kjump_stop_deferred, true);
+		return;
+	}
+	kjump_stop_saved(wait);
+}
+
+/* A panic that does not go back: stop the CPUs the panic left running. */
+static void kjump_stop_now(void)
+{
+	if (READ_ONCE(kjump_stop_deferred)) {
+		WRITE_ONCE(kjump_stop_deferred, false);
+		kjump_stop_saved(0);
+	}
+}
+
+/*
+ * CPU 0, running or stopped, woken by the NMI a panic on another CPU sent it.  Called
  * for every NMI while this kernel has a peer: cheap when not asked.
  */
 static int kjump_panic_nmi(unsigned int type, struct pt_regs *regs)
@@ -175,15 +209,19 @@ static int kjump_panic_notify(struct notifier_block *nb, unsigned long event, vo
 	/* Once: a panic inside this path must not come back into it. */
 	if (atomic_xchg(&kjump_panicking, 1))
 		return NOTIFY_DONE;
-	if (!READ_ONCE(kjump.peer_armed) || !jb || !READ_ONCE(kjump.peer_ctx))
+	if (!READ_ONCE(kjump.peer_armed) || !jb || !READ_ONCE(kjump.peer_ctx)) {
+		kjump_stop_now();
 		return NOTIFY_DONE;
+	}
 	/* D's RESTORE overwrote the peer's memory: it is no way back. */
 	if (kjump.restored_pages) {
 		pr_emerg("panic: RESTORE wrote the peer's memory; not going back to it\n");
+		kjump_stop_now();
 		return NOTIFY_DONE;
 	}
 	if (kjump_jump_buf_check(jb, PAGE_SIZE) || !kjump_jump_buf_usable(jb)) {
 		pr_emerg("panic: the peer's jump buffer is damaged; not going back to it\n");
+		kjump_stop_now();
 		return NOTIFY_DONE;
 	}
 	kjump_panic_entry = kjump.peer_reentry ? kjump.peer_reentry : jb->entry;
@@ -197,11 +235,12 @@ static int kjump_panic_notify(struct notifier_block *nb, unsigned long event, vo
 		kjump_panic_jump();
 
 	/*
-	 * Another CPU panicked: CPU 0 must jump.  It halts in stop_this_cpu(),
-	 * interrupts off; an NMI reaches it (its APIC is disabled, but takes
-	 * NMIs), and the NMI entry drops NMIs of CPUs marked offline, as
-	 * stop_this_cpu() marked it: mark it online again.  If it does not
-	 * take the jump within a second (it was stopped inside an NMI, say),
+	 * Another CPU panicked: CPU 0 must jump.  It still runs (its stop was
+	 * left to us), or, when something else stopped it, halts in
+	 * stop_this_cpu(), interrupts off, marked offline; an NMI reaches it
+	 * either way (a disabled APIC takes NMIs), but the NMI entry drops
+	 * NMIs of CPUs marked offline: mark it online again.  If it does not
+	 * take the jump within a second (it is inside an NMI for good, say),
 	 * give up and let panic() go on.
 	 */
 	cpumask_set_cpu(KJUMP_PANIC_CPU, &__cpu_online_mask);
@@ -215,10 +254,13 @@ static int kjump_panic_notify(struct notifier_block *nb, unsigned long event, vo
 		for (;;)
 			native_halt();
 	}
-	cpumask_clear_cpu(KJUMP_PANIC_CPU, &__cpu_online_mask);
-	pr_emerg("panic: CPU %d did not take the jump back (kjump's NMI handler ran %d times there, %d elsewhere); not going back to the peer\n",
+	if (!READ_ONCE(kjump_stop_deferred))
+		cpumask_clear_cpu(KJUMP_PANIC_CPU, &__cpu_online_mask);
+	pr_emerg("panic: CPU %d did not take the jump back (kjump's NMI handler ran %d times there, %d elsewhere; it was %s); not going back to the peer\n",
 		 KJUMP_PANIC_CPU, atomic_read(&kjump_handoff_nmis[1]),
-		 atomic_read(&kjump_handoff_nmis[0]));
+		 atomic_read(&kjump_handoff_nmis[0]),
+		 READ_ONCE(kjump_stop_deferred) ? "running" : "stopped");
+	kjump_stop_now();
 	return NOTIFY_DONE;
 }
 
@@ -226,6 +268,8 @@ NOKPROBE_SYMBOL(kjump_line_start);
 NOKPROBE_SYMBOL(kjump_tail);
 NOKPROBE_SYMBOL(kjump_find_last);
 NOKPROBE_SYMBOL(kjump_panic_text);
+NOKPROBE_SYMBOL(kjump_stop_other_cpus);
+NOKPROBE_SYMBOL(kjump_stop_now);
 NOKPROBE_SYMBOL(kjump_panic_jump);
 NOKPROBE_SYMBOL(kjump_panic_nmi);
 NOKPROBE_SYMBOL(kjump_panic_notify);
@@ -252,6 +296,8 @@ static int kjump_panic_arm(void)
 		unregister_nmi_handler(NMI_LOCAL, "kjump");
 		return ret;
 	}
+	kjump_stop_saved = smp_ops.stop_other_cpus;
+	WRITE_ONCE(smp_ops.stop_other_cpus, kjump_stop_other_cpus);
 	WRITE_ONCE(kjump.peer_armed, true);
 	return 0;
 }
@@ -261,6 +307,9 @@ static void kjump_panic_disarm(void)
 	if (!kjump.peer_armed)
 		return;
 	WRITE_ONCE(kjump.peer_armed, false);
+	/* Ours unless replaced since (nothing in the kernel does after boot). */
+	if (smp_ops.stop_other_cpus == kjump_stop_other_cpus)
+		WRITE_ONCE(smp_ops.stop_other_cpus, kjump_stop_saved);
 	atomic_notifier_chain_unregister(&panic_notifier_list, &kjump_panic_nb);
 	unregister_nmi_handler(NMI_LOCAL, "kjump");
 }
