@@ -32,6 +32,7 @@
 #include <linux/ioport.h>
 #include <linux/kmsg_dump.h>
 #include <linux/kprobes.h>
+#include <linux/moduleparam.h>
 #include <linux/notifier.h>
 #include <linux/panic_notifier.h>
 #include <linux/slab.h>
@@ -273,6 +274,38 @@ NOKPROBE_SYMBOL(kjump_stop_now);
 NOKPROBE_SYMBOL(kjump_panic_jump);
 NOKPROBE_SYMBOL(kjump_panic_nmi);
 NOKPROBE_SYMBOL(kjump_panic_notify);
+
+/*
+ * Test hook (scenario-roundtrip): keep CPU 0 busy for @ms, interrupts off,
+ * as when a panic elsewhere finds it in a long critical section: the stop
+ * interrupt waits, the stop NMI comes.  Only while this kernel has a peer.
+ */
+static void kjump_busy(void *ms)
+{
+	mdelay((unsigned long)ms);
+}
+
+static int kjump_selftest_busy_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int ms;
+	int ret = kstrtouint(val, 0, &ms);
+
+	if (ret)
+		return ret;
+	if (ms > 10000)
+		return -ERANGE;
+	if (!READ_ONCE(kjump.peer_armed))
+		return -ENXIO;
+	return smp_call_function_single(KJUMP_PANIC_CPU, kjump_busy,
+					(void *)(unsigned long)ms, 0);
+}
+
+static const struct kernel_param_ops kjump_selftest_busy_ops = {
+	.set = kjump_selftest_busy_set,
+};
+module_param_cb(selftest_busy_cpu0_ms, &kjump_selftest_busy_ops, NULL, 0200);
+MODULE_PARM_DESC(selftest_busy_cpu0_ms,
+		 "keep CPU 0 busy this long, interrupts off, while a peer (diagnostic)");
 
 /* First: the other notifiers report the machine's death, and it lives on. */
 static struct notifier_block kjump_panic_nb = {

@@ -19,9 +19,14 @@ scen_i386=${KJ_SCENARIOS:-"basic roundtrip payload vmcore hibernate debian-dump 
 scen_newer=${KJ_SCENARIOS:-"basic roundtrip cross dump hibernate"}
 # Variants run on one target only (,disks=nvme-ahci: the controllers;
 # ,modules=list: the job initramfs's MODULES= setting, where the default
-# is a chroot install's); KJ_SCENARIOS may name them too.
+# is a chroot install's; ,tcg=multi: a host thread per vCPU); KJ_SCENARIOS
+# may name them too.
+# roundtrip,tcg=multi: B's panics on its CPU 1.  Single-threaded TCG runs
+# one vCPU at a time, and there B's CPU 1, waiting for CPU 0 to take the
+# hand-over's NMI, was seen to keep CPU 0 from running for seconds (on 6.1
+# only: 6.12 trips on multi-threaded TCG's text patching, see boot.sh).
 if [ -z "${KJ_SCENARIOS:-}" ]; then
-	extra_61="debian-dump,modules=list"
+	extra_61="debian-dump,modules=list roundtrip,tcg=multi"
 	# bochs: Bochs' tigerlake CPU enforces IBT, which only 6.12 of the
 	# targets is built for.
 	extra_612="debian-dump,disks=nvme-ahci debian-hibernate,disks=nvme-ahci bochs"
@@ -116,12 +121,13 @@ done
 mapfile -t joblist < <(printf '%s\n' "${joblist[@]}" | sort -s -k1,1nr | cut -d' ' -f2-)
 
 run_job() { # index target scenario[@cpu]
-	local i=$1 t=$2 sc=$3 s base cpu peer disk2= disk3= bystander= append= o disks= mods=
+	local i=$1 t=$2 sc=$3 s base cpu peer disk2= disk3= bystander= append= o disks= mods= tcg=
 	base=${sc%%,*}
 	for o in $(echo "${sc#"$base"}" | tr ',' ' '); do
 		case $o in
 		disks=*) disks=${o#disks=} ;;
 		modules=*) mods=${o#modules=} ;;
+		tcg=*) tcg=${o#tcg=} ;;
 		esac
 	done
 	s=${base%@*}
@@ -139,6 +145,7 @@ run_job() { # index target scenario[@cpu]
 	esac
 	# The -cpu max variants repeat the round trips on 5-level paging.
 	[ -n "$cpu" ] && [ "$s" = roundtrip ] && append=kjrounds=5
+	[ "$tcg" = multi ] && [ "$s" = roundtrip ] && append="kjrounds=3 kjpanic_cpus=1+busy0,1,1+busy0,1,0"
 	# hibernate: A trusts its free pages to be zero (see the scenario).
 	[ "$s" = hibernate ] && append=init_on_free=1
 	# bochs: its own emulator and host script (selftests/bochs/boot.sh).
@@ -147,7 +154,7 @@ run_job() { # index target scenario[@cpu]
 		echo $? >"$logs/job-$i.rc"
 		return
 	fi
-	KJ_CPU=$cpu KJ_PEER_TARGET=$peer KJ_DISK2=$disk2 KJ_DISK3=$disk3 KJ_BYSTANDER=$bystander \
+	KJ_TCG_THREAD=$tcg KJ_CPU=$cpu KJ_PEER_TARGET=$peer KJ_DISK2=$disk2 KJ_DISK3=$disk3 KJ_BYSTANDER=$bystander \
 		KJ_APPEND=$append KJ_DISKS=$disks KJ_DEBIAN_MODULES=$mods "$here/qemu/boot.sh" "$t" "$s" \
 		>"$logs/job-$i.out" 2>"$logs/$t-$(echo "$sc" | tr '@,=' '---').build"
 	echo $? >"$logs/job-$i.rc"

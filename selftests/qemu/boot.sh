@@ -18,7 +18,7 @@ KJ_TIMEOUT=${KJ_TIMEOUT:-600}
 KJ_MEM=${KJ_MEM:-1G}
 
 # Each run's files: the -cpu, disk and module variants run beside the others.
-run=$scenario${KJ_CPU:+-$KJ_CPU}${KJ_DISKS:+-$KJ_DISKS}${KJ_DEBIAN_MODULES:+-$KJ_DEBIAN_MODULES}
+run=$scenario${KJ_CPU:+-$KJ_CPU}${KJ_DISKS:+-$KJ_DISKS}${KJ_DEBIAN_MODULES:+-$KJ_DEBIAN_MODULES}${KJ_TCG_THREAD:+-tcg-$KJ_TCG_THREAD}
 export KJ_RUN=$run	# for next- and post- scripts
 # Scenarios run side by side (run.sh): the builds of one target, and of
 # one Debian guest (debian-guest.sh), take turns.
