@@ -44,71 +44,17 @@
 #include "disk.h"
 #include "kjumpctl.h"
 #include "memmap.h"
+#include "image/format.h"
 
-#define KJH_MAGIC		"KJHIBER1"
-#define KJH_USED		"KJHIBUSD"	/* resumed once: never again */
 /* B only saves A: it needs less than a general B (KJ_DEFAULT_REGION). */
 #define KJH_DEFAULT_REGION	(112ULL << 20)
 #define KJH_D_HEADROOM		(16ULL << 20)
-#define KJH_VERSION		1
-#define KJH_PAGE		((uint64_t)4096)
-#define KJH_MAX_EXTENTS		128
-#define KJH_CHUNK_PAGES		256
-#define KJH_CHUNK_MAGIC		0x48434a4bU	/* "KJCH" */
-#define KJH_CHUNK_RAW		1U		/* stored, not compressed */
-#define KJH_ALIGN		((uint64_t)512)
 #define KJH_CONF		"kjump/hibernate.conf"
 #define KJH_SLACK		((uint64_t)64 << 20)
 #define KJH_ZSTD_LEVEL		1	/* zstd level 1: -3 was 0.1 s faster, 12 MiB larger */
 #define KJH_READAHEAD		(8UL << 20)
 
-struct kjh_ram {
-	uint64_t start, end;
-};
-
-/* Page 0 of an image.  Little endian, like the machines it is for. */
-struct kjh_header {
-	char magic[8];
-	uint32_t version;
-	uint32_t page_size;
-	uint32_t arch;			/* KJUMP_ARCH_* */
-	uint32_t nr_ram;
-	uint32_t nr_extents;
-	uint32_t pad;
-	uint64_t header_size;		/* page 0 + range table, page multiple */
-	uint64_t image_size;		/* header + chunks, bytes */
-	uint64_t created;		/* unix time */
-	uint64_t jump_buf_pfn;		/* A's kexec_jump_buf_pfn */
-	uint64_t entry;			/* A's re-entry point (informative) */
-	struct kjump_region region;	/* where B ran; D must run there too */
-	uint64_t nr_ranges;		/* saved pfn ranges, in the range table */
-	uint64_t nr_pages;		/* saved pages */
-	uint64_t nr_chunks;
-	uint64_t data_bytes;		/* compressed bytes in all chunks */
-	uint8_t boot_id[16];		/* A's boot */
-	char release[68];		/* A's kernel release */
-	char machine[40];		/* DMI product UUID, or empty */
-	struct kjh_ram ram[KJUMP_JB_MAX_RAM];	/* A's System RAM */
-	uint64_t header_hash;		/* XXH64 of all header_size bytes, this zero */
-	struct kj_extent ext[];		/* image offset -> device offset */
-};
-
-struct kjh_range {
-	uint64_t pfn, nr;
-};
-
-struct kjh_chunk {
-	uint32_t magic;
-	uint32_t npages;
-	uint64_t first;			/* index of its first page among the saved */
-	uint32_t csize;			/* bytes that follow */
-	uint32_t flags;			/* KJH_CHUNK_RAW */
-	uint64_t hash;			/* XXH64 of the bytes, seeded with first */
-};
-
-_Static_assert(sizeof(struct kjh_header) + KJH_MAX_EXTENTS * sizeof(struct kj_extent) <=
-	       KJH_PAGE, "header page overflows");
-_Static_assert(sizeof(struct kjh_chunk) == 32, "chunk header layout");
+_Static_assert(KJH_MAX_RAM >= KJUMP_JB_MAX_RAM, "the image holds every jump buffer RAM range");
 
 /* An image on a block device, through its extent map. */
 struct kjh_io {
@@ -257,7 +203,7 @@ static int kjh_read_header(struct kjh_io *io, uint64_t off, struct kjh_header **
 			 h->version, h->page_size);
 		goto bad;
 	}
-	if (!h->nr_extents || h->nr_extents > KJH_MAX_EXTENTS || h->nr_ram > KJUMP_JB_MAX_RAM ||
+	if (!h->nr_extents || h->nr_extents > KJH_MAX_EXTENTS || h->nr_ram > KJH_MAX_RAM ||
 	    h->header_size < KJH_PAGE || h->header_size % KJH_PAGE ||
 	    h->nr_ranges > (h->header_size - KJH_PAGE) / sizeof(*r) ||
 	    h->image_size < h->header_size || h->nr_chunks > h->nr_pages) {
@@ -267,7 +213,9 @@ static int kjh_read_header(struct kjh_io *io, uint64_t off, struct kjh_header **
 	io->n = h->nr_extents;
 	io->capacity = 0;
 	for (i = 0; i < io->n; i++) {
-		io->ext[i] = h->ext[i];
+		io->ext[i].logical = h->ext[i].logical;
+		io->ext[i].physical = h->ext[i].physical;
+		io->ext[i].length = h->ext[i].length;
 		io->capacity += h->ext[i].length;
 		if (devsize && h->ext[i].physical + h->ext[i].length > devsize) {
 			snprintf(why, wlen, "the image is truncated: its blocks run past the end "
@@ -1221,7 +1169,11 @@ int cmd_save_image(int argc, char **argv)
 		h->ram[i].end = jb->ram[i].end;
 	}
 	h->nr_extents = (uint32_t)io.n;
-	memcpy(h->ext, io.ext, io.n * sizeof(io.ext[0]));
+	for (i = 0; i < io.n; i++) {
+		h->ext[i].logical = io.ext[i].logical;
+		h->ext[i].physical = io.ext[i].physical;
+		h->ext[i].length = io.ext[i].length;
+	}
 
 	if (kjh_ranges(&v, jb, &r, &h->nr_ranges, &h->nr_pages))
 		return kjh_save_failed(kfd, KJUMP_PEER_FAILED,
