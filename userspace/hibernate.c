@@ -44,7 +44,7 @@
 #include "disk.h"
 #include "kjumpctl.h"
 #include "memmap.h"
-#include "image/format.h"
+#include "image/image.h"
 
 /* B only saves A: it needs less than a general B (KJ_DEFAULT_REGION). */
 #define KJH_DEFAULT_REGION	(112ULL << 20)
@@ -55,46 +55,6 @@
 #define KJH_READAHEAD		(8UL << 20)
 
 _Static_assert(KJH_MAX_RAM >= KJUMP_JB_MAX_RAM, "the image holds every jump buffer RAM range");
-
-/* An image on a block device, through its extent map. */
-struct kjh_io {
-	int fd;
-	struct kj_extent ext[KJH_MAX_EXTENTS];
-	size_t n;
-	uint64_t capacity;
-};
-
-static uint64_t kjh_align(uint64_t v, uint64_t a)
-{
-	return (v + a - 1) / a * a;
-}
-
-static int kjh_rw(struct kjh_io *io, void *buf, size_t len, uint64_t off, int wr)
-{
-	char *p = buf;
-	size_t i;
-
-	for (i = 0; i < io->n && len; i++) {
-		const struct kj_extent *e = &io->ext[i];
-		uint64_t n;
-		ssize_t r;
-
-		if (off < e->logical || off >= e->logical + e->length)
-			continue;
-		n = e->logical + e->length - off;
-		if (n > len)
-			n = len;
-		r = wr ? pwrite(io->fd, p, n, (off_t)(e->physical + off - e->logical)) :
-			 pread(io->fd, p, n, (off_t)(e->physical + off - e->logical));
-		if (r != (ssize_t)n)
-			return r < 0 ? -errno : -EIO;
-		p += n;
-		off += n;
-		len -= n;
-		i = (size_t)-1;		/* extents need not be sorted */
-	}
-	return len ? -ENOSPC : 0;
-}
 
 static void kjh_progress(const char *what, uint64_t done, uint64_t total, int *last)
 {
@@ -127,26 +87,6 @@ static void kjh_machine(char *buf, size_t len)
 	}
 }
 
-static uint64_t kjh_header_hash(struct kjh_header *h, const struct kjh_range *r)
-{
-	XXH64_state_t *st = XXH64_createState();
-	uint64_t saved = h->header_hash, v;
-
-	h->header_hash = 0;
-	XXH64_reset(st, 0);
-	XXH64_update(st, h, KJH_PAGE);
-	XXH64_update(st, r, h->header_size - KJH_PAGE);
-	v = XXH64_digest(st);
-	XXH64_freeState(st);
-	h->header_hash = saved;
-	return v;
-}
-
-static uint64_t kjh_chunk_hash(const struct kjh_chunk *c, const void *data)
-{
-	return XXH64(data, c->csize, c->first ^ ((uint64_t)c->npages << 48) ^ c->flags);
-}
-
 /* "NAME:OFFSET" (OFFSET in bytes; none means 0): NAME as kj_disk_resolve() takes it. */
 static int kjh_parse_spec(const char *spec, char *dev, size_t len, uint64_t *off)
 {
@@ -166,97 +106,6 @@ static int kjh_parse_spec(const char *spec, char *dev, size_t len, uint64_t *off
 	}
 	return *dev == '/' || !strncmp(dev, "UUID=", 5) || !strncmp(dev, "ID=", 3) ||
 	       !strncmp(dev, "PATH=", 5) ? 0 : -EINVAL;
-}
-
-/*
- * Read and check the header area at DEV:OFF: magic, version, layout and
- * hash.  Returns 1 for an image already resumed, -ENOENT for none.
- */
-static int kjh_read_header(struct kjh_io *io, uint64_t off, struct kjh_header **hp,
-			   struct kjh_range **rp, char *why, size_t wlen)
-{
-	struct kjh_header *h = calloc(1, KJH_PAGE);
-	struct kjh_range *r = NULL;
-	uint64_t devsize = 0, total;
-	size_t i;
-
-	if (!h)
-		return -ENOMEM;
-	if (ioctl(io->fd, BLKGETSIZE64, &devsize))
-		devsize = 0;
-	if (pread(io->fd, h, KJH_PAGE, (off_t)off) != (ssize_t)KJH_PAGE) {
-		snprintf(why, wlen, "cannot read the header at offset %" PRIu64, off);
-		goto bad;
-	}
-	if (!memcmp(h->magic, KJH_USED, 8)) {
-		snprintf(why, wlen, "the image was resumed once already; it is never applied twice");
-		free(h);
-		return 1;
-	}
-	if (memcmp(h->magic, KJH_MAGIC, 8)) {
-		snprintf(why, wlen, "no kjump image there");
-		free(h);
-		return -ENOENT;
-	}
-	if (h->version != KJH_VERSION || h->page_size != KJH_PAGE) {
-		snprintf(why, wlen, "image version %u, page size %u: not this kjumpctl's format",
-			 h->version, h->page_size);
-		goto bad;
-	}
-	if (!h->nr_extents || h->nr_extents > KJH_MAX_EXTENTS || h->nr_ram > KJH_MAX_RAM ||
-	    h->header_size < KJH_PAGE || h->header_size % KJH_PAGE ||
-	    h->nr_ranges > (h->header_size - KJH_PAGE) / sizeof(*r) ||
-	    h->image_size < h->header_size || h->nr_chunks > h->nr_pages) {
-		snprintf(why, wlen, "the header is damaged (inconsistent sizes)");
-		goto bad;
-	}
-	io->n = h->nr_extents;
-	io->capacity = 0;
-	for (i = 0; i < io->n; i++) {
-		io->ext[i].logical = h->ext[i].logical;
-		io->ext[i].physical = h->ext[i].physical;
-		io->ext[i].length = h->ext[i].length;
-		io->capacity += h->ext[i].length;
-		if (devsize && h->ext[i].physical + h->ext[i].length > devsize) {
-			snprintf(why, wlen, "the image is truncated: its blocks run past the end "
-				 "of the device");
-			goto bad;
-		}
-	}
-	if (h->image_size > io->capacity) {
-		snprintf(why, wlen, "the header is damaged: the image (%" PRIu64 " bytes) is "
-			 "larger than its blocks", h->image_size);
-		goto bad;
-	}
-	r = malloc(h->header_size - KJH_PAGE + 1);
-	if (!r || kjh_rw(io, r, h->header_size - KJH_PAGE, KJH_PAGE, 0)) {
-		snprintf(why, wlen, "the image is truncated or unreadable (range table)");
-		goto bad;
-	}
-	if (kjh_header_hash(h, r) != h->header_hash) {
-		snprintf(why, wlen, "the header checksum does not match: the image is damaged");
-		goto bad;
-	}
-	/* Hashed, but the hash is no proof a writer got it right. */
-	for (i = 0, total = 0; i < h->nr_ranges; i++) {
-		if (!r[i].nr || r[i].pfn + r[i].nr < r[i].pfn || r[i].nr > h->nr_pages - total) {
-			snprintf(why, wlen, "the range table is inconsistent (range %zu)", i);
-			goto bad;
-		}
-		total += r[i].nr;
-	}
-	if (total != h->nr_pages) {
-		snprintf(why, wlen, "the range table holds %" PRIu64 " pages, the header says %"
-			 PRIu64, total, h->nr_pages);
-		goto bad;
-	}
-	*hp = h;
-	*rp = r;
-	return 0;
-bad:
-	free(r);
-	free(h);
-	return -EINVAL;
 }
 
 /* Is this machine and kernel the one the image came from? */
@@ -842,7 +691,7 @@ static int kjh_read_conf(const char *path, struct kjh_io *io, char *dev, size_t 
 	io->capacity = 0;
 	*dev = 0;
 	while (fgets(line, sizeof(line), f)) {
-		struct kj_extent e;
+		struct kjh_extent e;
 
 		if (kj_disk_id_line(&id, line))
 			continue;
@@ -1169,11 +1018,7 @@ int cmd_save_image(int argc, char **argv)
 		h->ram[i].end = jb->ram[i].end;
 	}
 	h->nr_extents = (uint32_t)io.n;
-	for (i = 0; i < io.n; i++) {
-		h->ext[i].logical = io.ext[i].logical;
-		h->ext[i].physical = io.ext[i].physical;
-		h->ext[i].length = io.ext[i].length;
-	}
+	memcpy(h->ext, io.ext, io.n * sizeof(io.ext[0]));
 
 	if (kjh_ranges(&v, jb, &r, &h->nr_ranges, &h->nr_pages))
 		return kjh_save_failed(kfd, KJUMP_PEER_FAILED,
@@ -1572,14 +1417,6 @@ static int kjh_decompress(ZSTD_DCtx *dctx, const struct kjh_chunk *c, char *page
 	return ZSTD_isError(d) || d != c->npages * KJH_PAGE ? -EBADMSG : 0;
 }
 
-static int memchr_nonzero(const char *p, size_t n)
-{
-	while (n--)
-		if (*p++)
-			return 1;
-	return 0;
-}
-
 /*
  * D's reader: a thread reads the chunks ahead, in order, with O_DIRECT (the
  * copy is the disk's, not D's CPU's), while D hashes, decompresses and
@@ -1744,46 +1581,6 @@ static void kjh_reader_stop(struct kjh_reader *rd)
 		free(rd->buf[i]);
 	memset(rd, 0, sizeof(*rd));
 	rd->dio.fd = -1;
-}
-
-/* Chunk @n, the reader's error @err for it, checked whole: 0 or why not. */
-static int kjh_chunk_check(const struct kjh_header *h, const struct kjh_chunk *c, int err,
-			   uint64_t n, uint64_t k, uint64_t pos, char *why, size_t wlen)
-{
-	const char *data = (const char *)(c + 1);
-
-	if (err == -EIO || err == -ENOSPC) {
-		snprintf(why, wlen, "the image is truncated (chunk %" PRIu64 " cannot be read)", n);
-		return -EIO;
-	}
-	if (err || c->first != k || !c->npages || c->npages > KJH_CHUNK_PAGES ||
-	    c->npages > h->nr_pages - k ||
-	    (c->flags == KJH_CHUNK_RAW && c->csize != c->npages * KJH_PAGE) ||
-	    c->flags > KJH_CHUNK_RAW) {
-		snprintf(why, wlen, "chunk %" PRIu64 " at byte %" PRIu64 " is damaged", n, pos);
-		return -EINVAL;
-	}
-	if (memchr_nonzero(data + c->csize,
-			   kjh_align(sizeof(*c) + c->csize, KJH_ALIGN) - sizeof(*c) - c->csize)) {
-		snprintf(why, wlen, "chunk %" PRIu64 " is damaged (padding)", n);
-		return -EINVAL;
-	}
-	if (kjh_chunk_hash(c, data) != c->hash) {
-		snprintf(why, wlen, "chunk %" PRIu64 " fails its checksum: the image is damaged", n);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-/* After the last chunk: did they hold every page, and end where the image does? */
-static int kjh_chunks_complete(const struct kjh_header *h, uint64_t k, uint64_t pos, char *why,
-			       size_t wlen)
-{
-	if (k == h->nr_pages && pos == h->image_size)
-		return 0;
-	snprintf(why, wlen, "the chunks hold %" PRIu64 " pages, the header says %" PRIu64, k,
-		 h->nr_pages);
-	return -EINVAL;
 }
 
 /* Pass 1: every chunk in order, complete, with its checksum and zero padding. */
