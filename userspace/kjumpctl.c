@@ -726,6 +726,7 @@ static void kj_help(FILE *f)
 "  hibernate  save this kernel's memory to an image (file or device), power off\n"
 "  resume   in C (early boot): check an image and resume it through kernel D\n"
 "  save-image, restore-image   the halves that run in B and in D\n"
+"  image-info   check a hibernation image and print its header\n"
 "  disk     the device a kjump.resume= name means (UUID=, ID=, PATH=, /dev/)\n"
 "  job-find, job-modules   in B: the job's disk, and the drivers A appended\n"
 "  help     this text; '%s COMMAND --help' for one command\n", prog, prog);
@@ -763,6 +764,8 @@ int main(int argc, char **argv)
 		return cmd_save_image(argc - 1, argv + 1);
 	if (!strcmp(cmd, "restore-image"))
 		return cmd_restore_image(argc - 1, argv + 1);
+	if (!strcmp(cmd, "image-info"))
+		return cmd_image_info(argc - 1, argv + 1);
 	if (!strcmp(cmd, "disk"))
 		return cmd_disk(argc - 1, argv + 1);
 	if (!strcmp(cmd, "job-find"))

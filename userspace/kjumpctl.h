@@ -107,6 +107,7 @@ int cmd_hibernate(int argc, char **argv);
 int cmd_save_image(int argc, char **argv);
 int cmd_resume(int argc, char **argv);
 int cmd_restore_image(int argc, char **argv);
+int cmd_image_info(int argc, char **argv);
 int kj_job_init(int argc, char **argv);
 int cmd_disk(int argc, char **argv);
 int cmd_job_find(int argc, char **argv);

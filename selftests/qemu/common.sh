@@ -2,9 +2,13 @@
 # build and how they count a guest's TAP, in one place.
 
 # kj_build_tools BUILD: kjumpctl (static), the kexec-tools shim (x86_64)
-# and the in-guest tests, for the target kj_target set.
+# and the in-guest tests, for the target kj_target set; and BUILD/host/
+# kjumpctl, the host's own, through which next- and post- scripts read
+# images (image-info: an x86_64 build reading the i386 target's images).
 kj_build_tools() {
 	make -s -C "$top/userspace" O="$1" ARCH_CFLAGS="$ARCH_CFLAGS" STATIC=1 "$1/kjumpctl" >&2
+	mkdir -p "$1/host"
+	make -s -C "$top/userspace" O="$1/host" "$1/host/kjumpctl" >&2
 	if [ "$KJ_ARCH" = x86_64 ]; then
 		make -s -C "$top/userspace" O="$1" "$1/libkjump-kexec.so" >&2
 	fi

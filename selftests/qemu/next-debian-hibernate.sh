@@ -53,7 +53,8 @@ case $phase in
 		exit 0
 	fi
 	disk=$3 off=${spec##*:}
-	header_size=$(od -An -t u8 -j $((off + 32)) -N 8 "$disk" | tr -d ' ')
+	header_size=$("$4/host/kjumpctl" image-info "$disk" "$off" |
+		sed -n 's/^header_size=//p')
 	at=$((off + header_size + 100))
 	byte=$(od -An -t u1 -j "$at" -N 1 "$disk" | tr -d ' ')
 	printf "$(printf '\\%03o' $(((byte ^ 0x5a) & 255)))" |

@@ -13,9 +13,10 @@ grep -aq '^KJUMP-DONE' "$tap" && exit 0
 spec=$(grep -aoh 'kjump.resume=[^ ]*:[0-9]*' "$tap" "$5" | head -n 1)
 [ -n "$spec" ] || exit 0
 off=${spec##*:}
-u64() { od -An -t u8 -j "$1" -N 8 "$disk2" | tr -d ' '; }
-header_size=$(u64 $((off + 32)))
-image_size=$(u64 $((off + 40)))
+# The header's sizes, also once the image is used (C resumed it).
+info=$("$build/host/kjumpctl" image-info "$disk2" "$off")
+header_size=$(echo "$info" | sed -n 's/^header_size=//p')
+image_size=$(echo "$info" | sed -n 's/^image_size=//p')
 [ -n "$image_size" ] && [ "$image_size" -gt "$header_size" ] || exit 0
 case $phase in
 1)
