@@ -65,6 +65,43 @@ host_step() { # description, command...
 		tail -n 30 "$log" | sed 's/^/    # /'
 	fi
 }
+# host_prog LABEL COMMAND...: a host test program's TAP lines, each one
+# counted; a program that prints none fails.
+host_prog() {
+	local label=$1 out line n=0
+	shift
+	out=$("$@" 2>&1)
+	while IFS= read -r line; do
+		case $line in
+		"ok "*) host_tap ok "$label: ${line#ok * - }"; n=$((n + 1)) ;;
+		"not ok "*) host_tap "not ok" "$label: ${line#not ok * - }"; n=$((n + 1)) ;;
+		esac
+	done <<<"$out"
+	if [ "$n" = 0 ]; then
+		host_tap "not ok" "$label: ran no test"
+		echo "$out" | tail -n 30 | sed 's/^/    # /'
+	fi
+}
+
+# The image's checks (userspace/image/) under ASan and UBSan, built for
+# x86_64 and i386, and each build reading the other's image.
+image_tests() {
+	local b=$top/build/host-tests v
+	mkdir -p "$b"
+	for v in 64 32; do
+		host_step "image checks build for -m$v with ASan and UBSan" \
+			gcc -std=c11 -Wall -Wextra -Werror -D_FILE_OFFSET_BITS=64 -g -O1 \
+			-fsanitize=address,undefined -fno-sanitize-recover=all -m$v \
+			-I"$top/include/uapi" -I"$top/userspace" -o "$b/image_test$v" \
+			"$top/selftests/host/image_test.c" "$top/userspace/image/format.c" \
+			"$top/userspace/image/io.c" -lzstd -lxxhash
+		host_prog "image checks (-m$v)" "$b/image_test$v"
+	done
+	host_step "an image the x86_64 build wrote passes the i386 build's checks" \
+		sh -c "'$b/image_test64' write '$b/img64' && '$b/image_test32' read '$b/img64'"
+	host_step "an image the i386 build wrote passes the x86_64 build's checks" \
+		sh -c "'$b/image_test32' write '$b/img32' && '$b/image_test64' read '$b/img32'"
+}
 
 # cross: B is the other kernel of the pair ("try the new kernel, come back").
 cross_peer() {
@@ -97,6 +134,7 @@ host_step "kjumpctl builds with -Wall -Wextra -Werror (native)" \
 	make -s -C "$top/userspace" O="$top/build" clean all
 host_step "kjumpctl builds with -Wall -Wextra -Werror (-m32)" \
 	make -s -C "$top/userspace" O="$top/build" ARCH_CFLAGS=-m32 clean all
+image_tests
 
 # The guests, KJ_JOBS at a time (default: one per core; each is one TCG
 # thread).  Longest first, and the two architectures' Debian guests

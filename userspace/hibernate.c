@@ -842,6 +842,13 @@ static int kjh_write_chunks(struct kjh_io *io, struct kjh_vmcore *v, const char 
 	w.dio = *io;
 	w.dio.fd = open(dev, O_WRONLY | O_DIRECT | O_CLOEXEC);
 	ret = kjh_alloc_bufs(w.buf, KJH_WBUFS, outcap);
+	/* Each frame carries its content's checksum: D's first pass checks it. */
+	if (cctx && (ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel,
+							 KJH_ZSTD_LEVEL)) ||
+		     ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1)))) {
+		ZSTD_freeCCtx(cctx);
+		cctx = NULL;
+	}
 	if (!in || !cctx || ret || pthread_create(&thread, NULL, kjh_writer_main, &w)) {
 		ret = -ENOMEM;
 		goto out_free;
@@ -909,9 +916,8 @@ static int kjh_write_chunks(struct kjh_io *io, struct kjh_vmcore *v, const char 
 			cs = 0;
 			kjh_raw_chunks++;
 		} else {
-			cs = ZSTD_compressCCtx(cctx, out + sizeof(*c),
-					       outcap - sizeof(*c) - KJH_ALIGN, src, np * KJH_PAGE,
-					       KJH_ZSTD_LEVEL);
+			cs = ZSTD_compress2(cctx, out + sizeof(*c), outcap - sizeof(*c) - KJH_ALIGN,
+					    src, np * KJH_PAGE);
 		}
 		memset(c, 0, sizeof(*c));
 		if (!cs || ZSTD_isError(cs) || cs >= np * KJH_PAGE) {
@@ -1405,18 +1411,6 @@ static int kjh_put_pages(int kfd, unsigned long cmd, const struct kjh_range *r, 
 	return 0;
 }
 
-static int kjh_decompress(ZSTD_DCtx *dctx, const struct kjh_chunk *c, char *pages)
-{
-	size_t d;
-
-	if (c->flags == KJH_CHUNK_RAW) {
-		memcpy(pages, c + 1, c->csize);
-		return 0;
-	}
-	d = ZSTD_decompressDCtx(dctx, pages, KJH_CHUNK_PAGES * KJH_PAGE, c + 1, c->csize);
-	return ZSTD_isError(d) || d != c->npages * KJH_PAGE ? -EBADMSG : 0;
-}
-
 /*
  * D's reader: a thread reads the chunks ahead, in order, with O_DIRECT (the
  * copy is the disk's, not D's CPU's), while D hashes, decompresses and
@@ -1475,7 +1469,7 @@ static void *kjh_reader_main(void *arg)
 		c = (struct kjh_chunk *)rd->buf[slot];
 		err = kjh_reader_rw(rd, rd->buf[slot], KJH_ALIGN, rd->next);
 		if (!err) {
-			total = kjh_align(sizeof(*c) + c->csize, KJH_ALIGN);
+			total = kjh_chunk_span(c);
 			if (c->magic != KJH_CHUNK_MAGIC || total > rd->cap)
 				err = -EBADMSG;
 		}
@@ -1590,10 +1584,14 @@ static int kjh_verify(struct kjh_io *io, const char *dev, const struct kjh_heade
 	struct kjh_reader rd;
 	uint64_t pos = h->header_size, k = 0, n, at;
 	int last = -1, ret = 0;
-	char *buf;
+	ZSTD_DCtx *dctx = ZSTD_createDCtx();
+	char *buf, *pages = malloc(KJH_CHUNK_PAGES * KJH_PAGE);
 
-	if (kjh_reader_start(&rd, io, dev, h)) {
-		kjh_reader_stop(&rd);
+	if (!dctx || !pages || kjh_reader_start(&rd, io, dev, h)) {
+		if (dctx && pages)
+			kjh_reader_stop(&rd);
+		ZSTD_freeDCtx(dctx);
+		free(pages);
 		snprintf(why, wlen, "out of memory");
 		return -ENOMEM;
 	}
@@ -1603,14 +1601,25 @@ static int kjh_verify(struct kjh_io *io, const char *dev, const struct kjh_heade
 
 		c = (struct kjh_chunk *)buf;
 		ret = kjh_chunk_check(h, c, err, n, k, pos, why, wlen);
+		/*
+		 * A frame that fails to decompress must fail here, before the
+		 * image is marked used: its hash covers only what was stored.
+		 */
+		if (!ret && c->flags != KJH_CHUNK_RAW && kjh_decompress(dctx, c, pages)) {
+			snprintf(why, wlen, "chunk %" PRIu64 " at byte %" PRIu64 " does not "
+				 "decompress: the image is damaged", n, pos);
+			ret = -EINVAL;
+		}
 		if (!ret) {
 			k += c->npages;
-			pos += kjh_align(sizeof(*c) + c->csize, KJH_ALIGN);
+			pos += kjh_chunk_span(c);
 			kjh_progress("verifying the image", pos, h->image_size, &last);
 		}
 		kjh_reader_done(&rd);
 	}
 	kjh_reader_stop(&rd);
+	ZSTD_freeDCtx(dctx);
+	free(pages);
 	if (!ret)
 		ret = kjh_chunks_complete(h, k, pos, why, wlen);
 	return ret;
@@ -1687,7 +1696,7 @@ static void *kjh_decoder_main(void *arg)
 		d->out[slot].npages = ret ? 0 : c->npages;
 		if (!ret) {
 			k += c->npages;
-			pos += kjh_align(sizeof(*c) + c->csize, KJH_ALIGN);
+			pos += kjh_chunk_span(c);
 		}
 		d->out[slot].end = pos;
 		pthread_mutex_lock(&d->lock);
@@ -1970,7 +1979,8 @@ int cmd_restore_image(int argc, char **argv)
 		t = kj_mono();
 		ret = kjh_reader_next(&rd, &buf, &pos);
 		c = (struct kjh_chunk *)buf;
-		if (ret || kjh_chunk_hash(c, buf + sizeof(*c)) != c->hash)
+		/* Every check of the first pass again: the disk may have changed. */
+		if (kjh_chunk_check(h, c, ret, n, done, pos, why, sizeof(why)))
 			return kjh_restore_broken("the image changed while it was read");
 		kjh_t.read += kj_mono() - t;
 		t = kj_mono();

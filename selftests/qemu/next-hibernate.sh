@@ -3,7 +3,7 @@
 # Args: PHASE (the boot that just ended) TAP DISK2 BUILD CONSOLE.  Prints shell
 # assignments for the next boot (phase_append, phase_mem, phase_disk2), or
 # nothing when done.  Phase 1 was A hibernating; then C sees a damaged
-# image (one byte flipped), a truncated one (the disk cut in the middle of
+# image (a zstd frame broken, its hash fixed), a truncated one (the disk cut in the middle of
 # it), the intact image on a machine with more memory (another memory
 # map), and finally the intact image on the same machine: A resumes, C
 # staging its pages itself when they fit beside it, else through D.
@@ -20,15 +20,15 @@ image_size=$(echo "$info" | sed -n 's/^image_size=//p')
 [ -n "$image_size" ] && [ "$image_size" -gt "$header_size" ] || exit 0
 case $phase in
 1)
+	# A compressed chunk whose zstd frame is broken but whose hash
+	# matches: only decompressing finds it.
 	bad=$build/disk2-hibernate-damaged.img
 	cp --sparse=always "$disk2" "$bad"
-	at=$((off + header_size + (image_size - header_size) / 2))
-	byte=$(od -An -t u1 -j "$at" -N 1 "$bad" | tr -d ' ')
-	printf "$(printf '\\%03o' $(((byte ^ 0x5a) & 255)))" |
-		dd of="$bad" bs=1 seek="$at" conv=notrunc 2>/dev/null
-	echo "echo '# host: flipped the byte at $at of the image (offset $off, $image_size bytes)' >&2"
-	# Through D (kjump.resume_via=d): D must find the damage before writing
-	# a page.  The last boot resumes without D when A's pages fit beside C.
+	at=$("$build/host/image_test" break-frame "$bad" "$off")
+	echo "echo '# host: broke the zstd frame of $at, hash fixed (image at $off, $image_size bytes)' >&2"
+	# Through D (kjump.resume_via=d): D must find the damage before it marks
+	# the image used.  The last boot resumes without D when A's pages fit
+	# beside C.
 	echo "phase_append='$spec kjump.resume_via=d kjexpect=refuse:did.not.resume' phase_disk2='$bad' phase_mem=1G"
 	;;
 2)

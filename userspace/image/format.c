@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <xxhash.h>
+#include <zstd.h>
 #include "image.h"
 
 uint64_t kjh_align(uint64_t v, uint64_t a)
@@ -44,6 +45,12 @@ uint64_t kjh_chunk_hash(const struct kjh_chunk *c, const void *data)
 	return XXH64(data, c->csize, c->first ^ ((uint64_t)c->npages << 48) ^ c->flags);
 }
 
+/* A chunk's bytes on disk, header to padding; in 64 bits, wherever csize came from. */
+uint64_t kjh_chunk_span(const struct kjh_chunk *c)
+{
+	return kjh_align((uint64_t)sizeof(*c) + c->csize, KJH_ALIGN);
+}
+
 /* Page 0 alone: magic, version, and sizes that agree with each other. */
 int kjh_check_header(const struct kjh_header *h, char *why, size_t wlen)
 {
@@ -62,6 +69,7 @@ int kjh_check_header(const struct kjh_header *h, char *why, size_t wlen)
 	}
 	if (!h->nr_extents || h->nr_extents > KJH_MAX_EXTENTS || h->nr_ram > KJH_MAX_RAM ||
 	    h->header_size < KJH_PAGE || h->header_size % KJH_PAGE ||
+	    h->header_size > KJH_MAX_HEADER ||
 	    h->nr_ranges > (h->header_size - KJH_PAGE) / sizeof(struct kjh_range) ||
 	    h->image_size < h->header_size || h->nr_chunks > h->nr_pages) {
 		snprintf(why, wlen, "the header is damaged (inconsistent sizes)");
@@ -70,15 +78,32 @@ int kjh_check_header(const struct kjh_header *h, char *why, size_t wlen)
 	return 0;
 }
 
-/* The extent table: within a device of @devsize bytes (0: unknown), and big enough. */
-int kjh_check_extents(const struct kjh_header *h, uint64_t devsize, char *why, size_t wlen)
+/*
+ * The extent table: the image's first bytes where page 0 was read (@off),
+ * within a device of @devsize bytes (0: unknown), no sum wrapping, and
+ * room for the whole image.
+ */
+int kjh_check_extents(const struct kjh_header *h, uint64_t off, uint64_t devsize, char *why,
+		      size_t wlen)
 {
 	uint64_t capacity = 0;
 	uint32_t i;
 
+	if (h->ext[0].logical || h->ext[0].physical != off || h->ext[0].length < KJH_PAGE) {
+		snprintf(why, wlen, "the header is damaged: its first extent does not map the "
+			 "header page");
+		return -EINVAL;
+	}
 	for (i = 0; i < h->nr_extents; i++) {
-		capacity += h->ext[i].length;
-		if (devsize && h->ext[i].physical + h->ext[i].length > devsize) {
+		const struct kjh_extent *e = &h->ext[i];
+
+		if (e->length > UINT64_MAX - e->physical || e->length > UINT64_MAX - e->logical ||
+		    e->length > UINT64_MAX - capacity) {
+			snprintf(why, wlen, "the header is damaged: extent %u wraps around", i);
+			return -EINVAL;
+		}
+		capacity += e->length;
+		if (devsize && e->physical + e->length > devsize) {
 			snprintf(why, wlen, "the image is truncated: its blocks run past the end "
 				 "of the device");
 			return -EINVAL;
@@ -104,7 +129,8 @@ int kjh_check_table(struct kjh_header *h, const struct kjh_range *r, char *why, 
 	}
 	/* Hashed, but the hash is no proof a writer got it right. */
 	for (i = 0, total = 0; i < h->nr_ranges; i++) {
-		if (!r[i].nr || r[i].pfn + r[i].nr < r[i].pfn || r[i].nr > h->nr_pages - total) {
+		if (!r[i].nr || r[i].pfn + r[i].nr < r[i].pfn || r[i].nr > h->nr_pages - total ||
+		    (i && r[i].pfn < r[i - 1].pfn + r[i - 1].nr)) {
 			snprintf(why, wlen, "the range table is inconsistent (range %zu)", i);
 			return -EINVAL;
 		}
@@ -129,14 +155,13 @@ int kjh_chunk_check(const struct kjh_header *h, const struct kjh_chunk *c, int e
 		return -EIO;
 	}
 	if (err || c->first != k || !c->npages || c->npages > KJH_CHUNK_PAGES ||
-	    c->npages > h->nr_pages - k ||
+	    c->npages > h->nr_pages - k || c->csize > c->npages * KJH_PAGE ||
 	    (c->flags == KJH_CHUNK_RAW && c->csize != c->npages * KJH_PAGE) ||
 	    c->flags > KJH_CHUNK_RAW) {
 		snprintf(why, wlen, "chunk %" PRIu64 " at byte %" PRIu64 " is damaged", n, pos);
 		return -EINVAL;
 	}
-	if (kjh_any_nonzero(data + c->csize,
-			   kjh_align(sizeof(*c) + c->csize, KJH_ALIGN) - sizeof(*c) - c->csize)) {
+	if (kjh_any_nonzero(data + c->csize, kjh_chunk_span(c) - sizeof(*c) - c->csize)) {
 		snprintf(why, wlen, "chunk %" PRIu64 " is damaged (padding)", n);
 		return -EINVAL;
 	}
@@ -156,4 +181,17 @@ int kjh_chunks_complete(const struct kjh_header *h, uint64_t k, uint64_t pos, ch
 	snprintf(why, wlen, "the chunks hold %" PRIu64 " pages, the header says %" PRIu64, k,
 		 h->nr_pages);
 	return -EINVAL;
+}
+
+/* Chunk @c's pages into @pages (KJH_CHUNK_PAGES pages): 0, or -EBADMSG. */
+int kjh_decompress(ZSTD_DCtx *dctx, const struct kjh_chunk *c, char *pages)
+{
+	size_t d;
+
+	if (c->flags == KJH_CHUNK_RAW) {
+		memcpy(pages, c + 1, c->csize);
+		return 0;
+	}
+	d = ZSTD_decompressDCtx(dctx, pages, KJH_CHUNK_PAGES * KJH_PAGE, c + 1, c->csize);
+	return ZSTD_isError(d) || d != c->npages * KJH_PAGE ? -EBADMSG : 0;
 }

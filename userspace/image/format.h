@@ -22,6 +22,8 @@
 #define KJH_CHUNK_MAGIC		0x48434a4bU	/* "KJCH" */
 #define KJH_CHUNK_RAW		1U		/* stored, not compressed */
 #define KJH_ALIGN		((uint64_t)512)	/* where chunks start */
+/* Header area, page 0 and range table: 16M ranges (any real A has fewer). */
+#define KJH_MAX_HEADER		((uint64_t)256 << 20)
 
 /* A System RAM range of A, end exclusive. */
 struct kjh_ram {

@@ -23,11 +23,15 @@ uint64_t kjh_align(uint64_t v, uint64_t a);
 int kjh_any_nonzero(const char *p, size_t n);
 uint64_t kjh_header_hash(struct kjh_header *h, const struct kjh_range *r);
 uint64_t kjh_chunk_hash(const struct kjh_chunk *c, const void *data);
+uint64_t kjh_chunk_span(const struct kjh_chunk *c);
 int kjh_check_header(const struct kjh_header *h, char *why, size_t wlen);
-int kjh_check_extents(const struct kjh_header *h, uint64_t devsize, char *why, size_t wlen);
+int kjh_check_extents(const struct kjh_header *h, uint64_t off, uint64_t devsize, char *why,
+		      size_t wlen);
 int kjh_check_table(struct kjh_header *h, const struct kjh_range *r, char *why, size_t wlen);
 int kjh_chunk_check(const struct kjh_header *h, const struct kjh_chunk *c, int err,
 		    uint64_t n, uint64_t k, uint64_t pos, char *why, size_t wlen);
+struct ZSTD_DCtx_s;
+int kjh_decompress(struct ZSTD_DCtx_s *dctx, const struct kjh_chunk *c, char *pages);
 int kjh_chunks_complete(const struct kjh_header *h, uint64_t k, uint64_t pos, char *why,
 			size_t wlen);
 

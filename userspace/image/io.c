@@ -65,7 +65,7 @@ int kjh_read_header(struct kjh_io *io, uint64_t off, struct kjh_header **hp,
 	}
 	ret = kjh_check_header(h, why, wlen);
 	if (!ret)
-		ret = kjh_check_extents(h, devsize, why, wlen);
+		ret = kjh_check_extents(h, off, devsize, why, wlen);
 	if (ret)
 		goto bad;
 	io->n = h->nr_extents;
@@ -75,7 +75,7 @@ int kjh_read_header(struct kjh_io *io, uint64_t off, struct kjh_header **hp,
 		io->capacity += h->ext[i].length;
 	}
 	ret = -EINVAL;
-	r = malloc(h->header_size - KJH_PAGE + 1);
+	r = malloc((size_t)(h->header_size - KJH_PAGE) + 1);	/* bounded by the check */
 	if (!r || kjh_rw(io, r, h->header_size - KJH_PAGE, KJH_PAGE, 0)) {
 		snprintf(why, wlen, "the image is truncated or unreadable (range table)");
 		goto bad;
