@@ -484,6 +484,9 @@ int cmd_hibernate(int argc, char **argv)
 
 /* ---- B: save-image ---- */
 
+#define KJH_SAVE_USAGE \
+	"usage: %s save-image CONF   (in B, run by its init: saves A, then powers off)\n"
+
 /*
  * A's memory through /proc/vmcore, read through a mapped window: read()
  * maps and unmaps every page of A on its own (a TLB flush each), mmap
@@ -981,15 +984,30 @@ int cmd_save_image(int argc, char **argv)
 	uint32_t i;
 	int kfd, ret;
 
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		printf(KJH_SAVE_USAGE, prog);
+		return 0;
+	}
 	if (argc != 2 || !h || !jb) {
-		fprintf(stderr, "usage: %s save-image CONF   (in B, run by its init)\n", prog);
+		fprintf(stderr, KJH_SAVE_USAGE, prog);
 		return 2;
+	}
+	/*
+	 * It powers the machine off: only in the kernel A started to save
+	 * it, which A's command line for B marks.
+	 */
+	if (!kj_cmdline_flag("kjump.hibernate") || !kj_cmdline_pfn(&pfn)) {
+		fprintf(stderr, "%s: save-image: this kernel is not a hibernation's B (its command "
+			"line has no kjump.hibernate and kexec_jump_buf_pfn=): nothing done; "
+			"'kjumpctl hibernate' runs it\n", prog);
+		return 1;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	kfd = kj_open();
-	if (!kj_cmdline_pfn(&pfn) || kj_write_pfn(pfn)) {
-		fprintf(stderr, "kjump: no usable kexec_jump_buf_pfn= on the command line; "
-			"powering off\n");
+	if (kj_write_pfn(pfn)) {
+		fprintf(stderr, "kjump: kexec_jump_buf_pfn=%" PRIu64 " is no usable jump buffer; "
+			"powering off\n", pfn);
+		sync();
 		reboot(RB_POWER_OFF);
 		return 1;
 	}
@@ -1347,6 +1365,7 @@ static int kjh_restore_refused(int kfd, const char *why)
 {
 	fprintf(stderr, "kjump: not resuming: %s; back to the booting kernel\n", why);
 	kj_back(kfd, KJUMP_PEER_FAILED, why);
+	sync();
 	reboot(RB_AUTOBOOT);
 	return 1;
 }
@@ -1902,11 +1921,15 @@ out:
 	return ret;
 }
 
+#define KJH_RESTORE_USAGE \
+	"usage: %s restore-image [DEV[:OFFSET]]   (in D, run by its init; default\n" \
+	"       kjump.restore= from the command line: writes A back, then jumps into it)\n"
+
 int cmd_restore_image(int argc, char **argv)
 {
 	static struct kjh_io io;
 	static struct kjh_reader rd;
-	char spec[256] = "", dev[200], why[320];
+	char spec[256] = "", cmdspec[256], dev[200], why[320];
 	char *buf, *src, *pages = NULL;
 	ZSTD_DCtx *dctx = ZSTD_createDCtx();
 	struct kjh_header *h;
@@ -1918,19 +1941,30 @@ int cmd_restore_image(int argc, char **argv)
 	/* Page-aligned: RESTORE pins it and copies whole pages from it. */
 	if (posix_memalign((void **)&pages, KJH_PAGE, KJH_CHUNK_PAGES * KJH_PAGE))
 		pages = NULL;
-	if (argc == 2)
-		snprintf(spec, sizeof(spec), "%s", argv[1]);
-	if (argc > 2 || (!*spec && !kj_cmdline_value("kjump.restore", spec, sizeof(spec))) ||
-	    !pages || !dctx) {
-		fprintf(stderr, "usage: %s restore-image [DEV[:OFFSET]]   (in D, run by its init; "
-			"default kjump.restore= from the command line)\n", prog);
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		printf(KJH_RESTORE_USAGE, prog);
+		return 0;
+	}
+	if (argc > 2 || !pages || !dctx) {
+		fprintf(stderr, KJH_RESTORE_USAGE, prog);
 		return 2;
 	}
+	/*
+	 * It jumps back to C, or reboots: only in the D that C's resume
+	 * started, which C's command line for D marks.
+	 */
+	if (!kj_cmdline_value("kjump.restore", cmdspec, sizeof(cmdspec)) || !kj_cmdline_pfn(&pfn)) {
+		fprintf(stderr, "%s: restore-image: this kernel is not a resume's D (its command "
+			"line has no kjump.restore= and kexec_jump_buf_pfn=): nothing done; "
+			"'kjumpctl resume' runs it\n", prog);
+		return 1;
+	}
+	snprintf(spec, sizeof(spec), "%s", argc == 2 ? argv[1] : cmdspec);
 	kfd = kj_open();
 	/* The peer is C: its jump buffer says where RAM is, and the way back. */
-	if (!kj_cmdline_pfn(&pfn) || kj_write_pfn(pfn)) {
-		fprintf(stderr, "kjump: this kernel was not started by kjumpctl resume "
-			"(no usable kexec_jump_buf_pfn=)\n");
+	if (kj_write_pfn(pfn)) {
+		fprintf(stderr, "kjump: kexec_jump_buf_pfn=%" PRIu64 " is no usable jump buffer\n",
+			pfn);
 		return 1;
 	}
 	if (kjh_open_image(spec, &io, &off, dev, sizeof(dev), 1))

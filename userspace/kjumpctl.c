@@ -584,6 +584,23 @@ int kj_cmdline_value(const char *key, char *val, size_t len)
 	return ok;
 }
 
+/* Is @key on the kernel command line, alone or as key=value? */
+int kj_cmdline_flag(const char *key)
+{
+	char buf[4096], *p;
+	size_t klen = strlen(key);
+	FILE *f = fopen("/proc/cmdline", "re");
+	int ok = 0;
+
+	if (!f)
+		return 0;
+	if (fgets(buf, sizeof(buf), f))
+		for (p = buf; !ok && (p = strstr(p, key)); p++)
+			ok = (p == buf || p[-1] == ' ') && strchr("= \n", p[klen]) && p[klen];
+	fclose(f);
+	return ok;
+}
+
 int kj_cmdline_pfn(uint64_t *pfn)
 {
 	char v[32];

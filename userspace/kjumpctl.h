@@ -99,6 +99,7 @@ int kj_initrd_unpacked(const char *path, uint64_t *out, int *estimated);
 /* In a job kernel: load the modules A appended (kjump/modules.load); how many. */
 int kj_job_modules_load(void);
 int kj_cmdline_value(const char *key, char *val, size_t len);
+int kj_cmdline_flag(const char *key);
 int kj_cmdline_pfn(uint64_t *pfn);
 int kj_write_pfn(uint64_t pfn);
 
