@@ -62,13 +62,15 @@ log "kernels: $K61 $K612 $K686"
 pkgs=(build-essential gcc-multilib libc6:i386 libc6-dev-i386 dkms kmod cpio
       xz-utils zstd busybox-static kexec-tools makedumpfile dmsetup e2fsprogs
       libzstd-dev libzstd-dev:i386 libxxhash-dev libxxhash-dev:i386
+      libblkid-dev libblkid-dev:i386 uuid-dev uuid-dev:i386
       debootstrap "linux-headers-$K61" "linux-headers-$K612" file bc
       crash python3-drgn
       bochs bochs-term bochsbios vgabios isolinux syslinux-common xorriso)
 # PKG... with each -dev package wanted for both architectures (and its
 # library) pinned to the newest version the archive has for both: they are
 # Multi-Arch: same and must match.
-declare -A multiarch_lib=([libzstd-dev]=libzstd1 [libxxhash-dev]=libxxhash0)
+declare -A multiarch_lib=([libzstd-dev]=libzstd1 [libxxhash-dev]=libxxhash0
+			  [libblkid-dev]=libblkid1 [uuid-dev]=libuuid1)
 # Binary versions only (a deb-src line may list a version no index has).
 versions() { apt-cache madison "$1" 2>/dev/null | awk -F'|' '$3 ~ /Packages/ {gsub(/ /,"",$2); print $2}'; }
 multiarch_pins() {

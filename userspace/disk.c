@@ -20,6 +20,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 #include <linux/fs.h>
+#include <blkid/blkid.h>
 #include "disk.h"
 
 #define KJ_SYS_BLOCK	"/sys/class/block"
@@ -518,4 +519,64 @@ void kj_pci_probe_all(void)
 	}
 	if (dir)
 		closedir(dir);
+}
+
+/*
+ * What libblkid's safe probe finds on the device open at @fd: a
+ * filesystem, swap, LVM, RAID or LUKS signature, or a partition table.
+ * 0 for nothing, 1 with @what set, -1 when it cannot tell.
+ */
+static int kj_device_signature(int fd, char *what, size_t len)
+{
+	blkid_probe pr = blkid_new_probe();
+	const char *v = NULL;
+	int ret;
+
+	if (!pr || blkid_probe_set_device(pr, fd, 0, 0)) {
+		blkid_free_probe(pr);
+		snprintf(what, len, "content libblkid cannot read");
+		return -1;
+	}
+	blkid_probe_enable_superblocks(pr, 1);
+	blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE);
+	blkid_probe_enable_partitions(pr, 1);
+	blkid_probe_set_partitions_flags(pr, BLKID_PARTS_MAGIC);
+	ret = blkid_do_safeprobe(pr);
+	if (!ret && !blkid_probe_lookup_value(pr, "TYPE", &v, NULL))
+		snprintf(what, len, "data (blkid: TYPE=%s)", v);
+	else if (!ret && !blkid_probe_lookup_value(pr, "PTTYPE", &v, NULL))
+		snprintf(what, len, "a partition table (blkid: PTTYPE=%s)", v);
+	else if (!ret)
+		snprintf(what, len, "data (blkid found a signature)");
+	else if (ret == -2)
+		snprintf(what, len, "data (blkid found more than one signature)");
+	else if (ret < 0)
+		snprintf(what, len, "content libblkid cannot read");
+	blkid_free_probe(pr);
+	return ret == 1 ? 0 : ret == 0 || ret == -2 ? 1 : -1;
+}
+
+int kj_open_target_device(const char *path, int force, uint64_t *size, char *why, size_t wlen)
+{
+	char what[96];
+	struct stat st;
+	int fd, sig;
+
+	/* O_EXCL: the kernel refuses a device mounted, active as swap, or held by dm/md. */
+	fd = open(path, O_RDWR | O_EXCL | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) || !S_ISBLK(st.st_mode) || ioctl(fd, BLKGETSIZE64, size)) {
+		snprintf(why, wlen, "%s: %s: give an unused block device (not mounted, not in use)",
+			 path, fd < 0 ? strerror(errno) : "not a block device");
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	sig = force ? 0 : kj_device_signature(fd, what, sizeof(what));
+	if (sig) {
+		snprintf(why, wlen, "%s holds %s: kjumpctl does not write over it; give an empty "
+			 "device, or --force if what it holds may go", path, what);
+		close(fd);
+		return -1;
+	}
+	return fd;
 }

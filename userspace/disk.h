@@ -75,4 +75,13 @@ void kj_pci_probe_all(void);
  */
 int kj_disk_resolve(const char *name, int tenths, char *dev, size_t len);
 
+/*
+ * A: the block device a job will write over, open read-write: refused
+ * when it is in use (O_EXCL: mounted, active swap, held by dm or md) or,
+ * unless @force, when libblkid finds a filesystem, swap, LVM, RAID, LUKS
+ * or partition table signature on it.  An fd with its size in @size, or
+ * -1 with a sentence in @why.
+ */
+int kj_open_target_device(const char *path, int force, uint64_t *size, char *why, size_t wlen);
+
 #endif

@@ -469,7 +469,7 @@ static void kj_help_dump(FILE *f)
 	fprintf(f,
 "usage: %s dump [--kernel BZIMAGE] [--initrd FILE] [--append \"ARGS\"]\n"
 "                [--region SIZE[@ADDR]] [--level N] [--compress lzo|zlib|zstd]\n"
-"                [--format elf|kdump] [--plain] FILE | --device DEV\n"
+"                [--format elf|kdump] [--plain] FILE | --device DEV [--force]\n"
 "  Write a vmcore of this running kernel to FILE (or the block device DEV)\n"
 "  and carry on.  kjump jumps into kernel B (default /boot/vmlinuz-$(uname -r)\n"
 "  with /var/lib/kjump/initrd.img-$(uname -r), the initramfs kjump's hook\n"
@@ -481,9 +481,12 @@ static void kj_help_dump(FILE *f)
 "  --compress   kdump format with pages compressed by makedumpfile (zstd\n"
 "               only if its makedumpfile was built with it)\n"
 "  --plain      B copies /proc/vmcore as it is (cp): nothing left out\n"
-"  FILE's filesystem needs room for the worst case, MemTotal + 16 MiB, while\n"
-"  the dump runs; FILE is then cut to the dump's size.  DEV must be unused\n"
-"  (not mounted) and at least that large; it is written from its start.\n",
+"  FILE must not exist (it is created, never overwritten) and its filesystem\n"
+"  needs room for the worst case, MemTotal + 16 MiB, while the dump runs;\n"
+"  FILE is then cut to the dump's size.  DEV must be unused (not mounted)\n"
+"  and at least that large; it is written from its start.  A DEV holding a\n"
+"  filesystem, swap, LVM, RAID or a partition table is refused: --force\n"
+"  writes over it.\n",
 		prog);
 }
 
@@ -511,6 +514,7 @@ struct kj_dump_opts {
 	char compress;		/* makedumpfile's flag letter, or 0 */
 	int plain;		/* cp /proc/vmcore */
 	const char *device;
+	int force;		/* --device: write over a signature */
 };
 
 static int kj_dump_parse(struct kj_dump_opts *d, int c, const char *arg)
@@ -546,6 +550,9 @@ static int kj_dump_parse(struct kj_dump_opts *d, int c, const char *arg)
 	case 'D':
 		d->device = arg;
 		return 1;
+	case 'f':
+		d->force = 1;
+		return 1;
 	}
 	return 0;
 }
@@ -559,13 +566,11 @@ static int kj_dump_target(const struct kj_dump_opts *d, const char *file, uint64
 	int fd, ret;
 
 	if (d->device) {
-		/* O_EXCL on a block device: refused while it is mounted or held. */
-		fd = open(d->device, O_RDWR | O_EXCL | O_CLOEXEC);
-		if (fd < 0 || fstat(fd, st) || !S_ISBLK(st->st_mode) ||
-		    ioctl(fd, BLKGETSIZE64, &devsize)) {
-			fprintf(stderr, "%s: %s: %s: give an unused block device (not mounted, "
-				"not in use)\n", prog, d->device,
-				fd < 0 ? strerror(errno) : "not a block device");
+		char why[256];
+
+		fd = kj_open_target_device(d->device, d->force, &devsize, why, sizeof(why));
+		if (fd < 0 || fstat(fd, st)) {
+			fprintf(stderr, "%s: %s\n", prog, fd < 0 ? why : strerror(errno));
 			if (fd >= 0)
 				close(fd);
 			return -1;
@@ -617,6 +622,7 @@ int cmd_dump(int argc, char **argv)
 		{ "compress", required_argument, NULL, 'C' },
 		{ "plain", no_argument, NULL, 'P' },
 		{ "device", required_argument, NULL, 'D' },
+		{ "force", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -637,7 +643,7 @@ int cmd_dump(int argc, char **argv)
 	int c, fd, kfd = -1, ret;
 
 	kj_helper_init(&b);
-	while ((c = getopt_long(argc, argv, "k:i:a:R:l:F:C:PD:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "k:i:a:R:l:F:C:PD:fh", opts, NULL)) != -1) {
 		ret = kj_helper_option(&b, c, optarg);
 		if (!ret)
 			ret = kj_dump_parse(&d, c, optarg);

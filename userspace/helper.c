@@ -424,10 +424,13 @@ int kj_helper_load(int kfd, const struct kj_helper *k, const char *name, const c
 int kj_create_target(const char *path, uint64_t size, const char *what, const char *advice)
 {
 	struct statvfs sv;
-	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	/* New, never an existing file nor through a symlink: it may hold data. */
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 
 	if (fd < 0) {
-		fprintf(stderr, "%s: cannot create %s: %s\n", prog, path, strerror(errno));
+		fprintf(stderr, "%s: cannot create %s: %s%s\n", prog, path, strerror(errno),
+			errno == EEXIST ? " (kjumpctl writes only a file it creates: remove it "
+			"or choose another path)" : "");
 		return -1;
 	}
 	if (fstatvfs(fd, &sv) || (uint64_t)sv.f_bavail * sv.f_frsize < size) {

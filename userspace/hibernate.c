@@ -170,12 +170,15 @@ static void kjh_help_hibernate(FILE *f)
 	fprintf(f,
 "usage: %s hibernate --image TARGET [--kernel BZIMAGE] [--initrd FILE]\n"
 "                    [--append \"ARGS\"] [--region SIZE[@ADDR]] [--keep-cache]\n"
+"                    [--force]\n"
 "  Save this kernel's memory to TARGET and power off; a later boot with\n"
 "  kjump.resume=DEV:OFFSET (printed here) resumes it.  TARGET is a block\n"
 "  device or partition, or a file on a local filesystem (ext4, xfs), which\n"
 "  is created at the worst-case size (RAM in use + the region + 64 MiB), written\n"
 "  raw by B through its block map; kjumpctl's own image file is reused in\n"
-"  place (kjump.resume= stays the same), any other file is refused.  No\n"
+"  place (kjump.resume= stays the same), any other file is refused.  A\n"
+"  device in use (mounted, swap, held) is refused, and so is one holding\n"
+"  a filesystem, swap, LVM, RAID or a partition table unless --force.  No\n"
 "  swap is needed.  kjump jumps into B\n"
 "  (default /boot/vmlinuz-$(uname -r) with /var/lib/kjump/initrd.img-$(uname -r));\n"
 "  B saves the pages A uses, zstd-compressed, and powers off.\n"
@@ -193,6 +196,28 @@ static void kjh_help_hibernate(FILE *f)
  * someone's data and is refused, never truncated.  It grows if this
  * machine now needs more; *size becomes what is mapped.
  */
+static int kjh_image_file(const char *image, uint64_t *size, int *made);
+
+/*
+ * Is @image free for an image: absent (it will be created), or kjumpctl's
+ * own image file?  0, or -1 said why.  kjh_image_file() checks again as
+ * it opens the file.
+ */
+static int kjh_image_file_usable(const char *image)
+{
+	struct stat st;
+	uint64_t size = 0;
+	int fd, made = 0;
+
+	if (lstat(image, &st) && errno == ENOENT)
+		return 0;
+	fd = kjh_image_file(image, &size, &made);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
 static int kjh_image_file(const char *image, uint64_t *size, int *made)
 {
 	struct kj_extent ext[KJH_MAX_EXTENTS];
@@ -257,11 +282,12 @@ int cmd_hibernate(int argc, char **argv)
 		KJ_HELPER_OPTIONS,
 		KJ_HELPER_REGION_OPTION,
 		{ "keep-cache", no_argument, NULL, 'K' },
+		{ "force", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	static struct kj_extent ext[KJH_MAX_EXTENTS];
-	char bdev[128], driver[256], pci[256], stable[300], spec[320];
+	char bdev[128], driver[256], pci[256], stable[300], spec[320], why[256];
 	char hex[2 * KJ_NONCE_LEN + 1], msg[KJUMP_MSG_MAX + 1] = "";
 	uint8_t nonce[KJ_NONCE_LEN];
 	struct kj_disk_id disk;
@@ -274,11 +300,11 @@ int cmd_hibernate(int argc, char **argv)
 	struct stat st;
 	size_t n = 0, i, cl;
 	char *conf;
-	int c, fd, kfd, ret, is_dev, made = 0, keep_cache = 0;
+	int c, fd = -1, kfd, ret, is_dev, made = 0, keep_cache = 0, force = 0;
 
 	kj_helper_init(&b);
 	b.region_size = KJH_DEFAULT_REGION;
-	while ((c = getopt_long(argc, argv, "I:k:i:a:R:Kh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "I:k:i:a:R:Kfh", opts, NULL)) != -1) {
 		ret = kj_helper_option(&b, c, optarg);
 		if (ret < 0)
 			return 2;
@@ -287,6 +313,7 @@ int cmd_hibernate(int argc, char **argv)
 		switch (c) {
 		case 'I': image = optarg; break;
 		case 'K': keep_cache = 1; break;
+		case 'f': force = 1; break;
 		case 'h': kjh_help_hibernate(stdout); return 0;
 		default: kjh_help_hibernate(stderr); return 2;
 		}
@@ -298,6 +325,17 @@ int cmd_hibernate(int argc, char **argv)
 	if (kj_helper_ready(&b, "B"))
 		return 1;
 	kfd = kj_open();
+	/* The target first: nothing changes on this machine until it is fit. */
+	is_dev = !stat(image, &st) && S_ISBLK(st.st_mode);
+	if (is_dev) {
+		fd = kj_open_target_device(image, force, &size, why, sizeof(why));
+		if (fd < 0) {
+			fprintf(stderr, "%s: %s\n", prog, why);
+			return 1;
+		}
+	} else if (kjh_image_file_usable(image)) {
+		return 1;
+	}
 	if (!keep_cache) {
 		kjh_drop_caches();
 		b.drop_caches = 1;
@@ -331,13 +369,7 @@ int cmd_hibernate(int argc, char **argv)
 	used = used - kj_meminfo("MemFree") + b.region_size;
 	size = kjh_align(used + used / 128 + KJH_SLACK, KJH_PAGE);
 
-	is_dev = !stat(image, &st) && S_ISBLK(st.st_mode);
 	if (is_dev) {
-		fd = open(image, O_RDWR | O_CLOEXEC);
-		if (fd < 0 || ioctl(fd, BLKGETSIZE64, &size)) {
-			fprintf(stderr, "%s: cannot open %s: %s\n", prog, image, strerror(errno));
-			return 1;
-		}
 		if (size < used + KJH_SLACK) {
 			fprintf(stderr, "%s: %s holds %" PRIu64 " MiB; this machine's image may "
 				"need %" PRIu64 " MiB: use a larger device\n", prog, image,
