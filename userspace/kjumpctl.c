@@ -561,46 +561,61 @@ static int cmd_jump(int argc, char **argv)
 	return 0;
 }
 
-/* B learns A's jump buffer from its command line: kexec_jump_buf_pfn=N. */
-/* KEY=VALUE from this kernel's command line (the last wins); 0 if absent. */
-int kj_cmdline_value(const char *key, char *val, size_t len)
+/*
+ * Each place @key stands as a word of this kernel's command line, alone
+ * or as KEY=VALUE: @fn with what follows the key ('=', ' ', '\n').
+ */
+static void kj_cmdline_each(const char *key, void (*fn)(const char *rest, void *arg), void *arg)
 {
 	char buf[4096], *p;
 	size_t klen = strlen(key);
 	FILE *f = fopen("/proc/cmdline", "re");
-	int ok = 0;
 
 	if (!f)
-		return 0;
-	if (fgets(buf, sizeof(buf), f)) {
-		for (p = buf; (p = strstr(p, key)); p++) {
-			if ((p != buf && p[-1] != ' ') || p[klen] != '=')
-				continue;
-			snprintf(val, len, "%.*s", (int)strcspn(p + klen + 1, " \n"), p + klen + 1);
-			ok = 1;
-		}
-	}
+		return;
+	if (fgets(buf, sizeof(buf), f))
+		for (p = buf; (p = strstr(p, key)); p++)
+			if ((p == buf || p[-1] == ' ') && p[klen] && strchr("= \n", p[klen]))
+				fn(p + klen, arg);
 	fclose(f);
-	return ok;
+}
+
+struct kj_cmdline_arg {
+	char *val;
+	size_t len;
+	int found;
+};
+
+static void kj_cmdline_take(const char *rest, void *arg)
+{
+	struct kj_cmdline_arg *a = arg;
+
+	/* A value wants KEY=; a flag is there either way. */
+	if (*rest == '=' && a->val)
+		snprintf(a->val, a->len, "%.*s", (int)strcspn(rest + 1, " \n"), rest + 1);
+	if (*rest == '=' || !a->val)
+		a->found = 1;
+}
+
+/* KEY=VALUE from this kernel's command line (the last wins); 0 if absent. */
+int kj_cmdline_value(const char *key, char *val, size_t len)
+{
+	struct kj_cmdline_arg a = { .val = val, .len = len };
+
+	kj_cmdline_each(key, kj_cmdline_take, &a);
+	return a.found;
 }
 
 /* Is @key on the kernel command line, alone or as key=value? */
 int kj_cmdline_flag(const char *key)
 {
-	char buf[4096], *p;
-	size_t klen = strlen(key);
-	FILE *f = fopen("/proc/cmdline", "re");
-	int ok = 0;
+	struct kj_cmdline_arg a = { 0 };
 
-	if (!f)
-		return 0;
-	if (fgets(buf, sizeof(buf), f))
-		for (p = buf; !ok && (p = strstr(p, key)); p++)
-			ok = (p == buf || p[-1] == ' ') && strchr("= \n", p[klen]) && p[klen];
-	fclose(f);
-	return ok;
+	kj_cmdline_each(key, kj_cmdline_take, &a);
+	return a.found;
 }
 
+/* B learns A's jump buffer from its command line: kexec_jump_buf_pfn=N. */
 int kj_cmdline_pfn(uint64_t *pfn)
 {
 	char v[32];
