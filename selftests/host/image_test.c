@@ -290,12 +290,102 @@ static void d_pages(struct t_image *im)
 	t_rehash(im);
 }
 
+/* xorshift64: the same mutations on every run and build. */
+static uint64_t t_rand(uint64_t *st)
+{
+	*st ^= *st << 13;
+	*st ^= *st >> 7;
+	*st ^= *st << 17;
+	return *st;
+}
+
+/*
+ * Random damage: 1 to 4 bytes set to random values, or a field-sized run
+ * set to 0, ~0 or 2^32, anywhere in the image.  Every byte of an image
+ * is under a check (the header area's hash, a chunk's hash, magic, sizes
+ * or zero padding), so each damaged image must be refused, and none may
+ * make a reader overflow (the sanitizers stop the run on the first).
+ */
+#define T_FUZZ	1500
+
+static void t_reseal(struct t_image *cur, const struct t_image *orig)
+{
+	uint64_t pos = T_HEADER, end = H(orig)->image_size;
+
+	while (pos + sizeof(struct kjh_chunk) <= end) {
+		struct kjh_chunk *c = (struct kjh_chunk *)(cur->buf + pos);
+		uint64_t span = kjh_chunk_span((const struct kjh_chunk *)(orig->buf + pos));
+
+		if ((uint64_t)sizeof(*c) + c->csize <= span)
+			c->hash = kjh_chunk_hash(c, c + 1);
+		pos += span;
+	}
+	if (H(cur)->header_size == T_HEADER)
+		t_rehash(cur);
+}
+
+static void t_fuzz(void)
+{
+	static const uint64_t odd[] = { 0, ~0ULL, 1ULL << 32, (1ULL << 32) - 1, 1ULL << 63 };
+	struct t_image im, cur;
+	uint64_t st = 0x6b6a756d70ULL, size;
+	char path[64], why[256], first[300] = "";
+	int fd, i, k, n, bad = 0;
+
+	t_build(&im);
+	size = H(&im)->image_size;
+	cur.len = im.len;
+	cur.buf = malloc(im.len);
+	fd = t_file(&im, path);
+	for (i = 0; i < T_FUZZ && fd >= 0; i++) {
+		int changed;
+
+		memcpy(cur.buf, im.buf, im.len);
+		n = 1 + (int)(t_rand(&st) % 4);
+		for (k = 0; k < n; k++) {
+			uint64_t at = t_rand(&st) % size;
+
+			if (t_rand(&st) % 3) {
+				cur.buf[at] = (char)t_rand(&st);
+			} else {
+				uint64_t v = odd[t_rand(&st) % 5];
+				size_t w = (size_t)1 << (t_rand(&st) % 4);	/* 1, 2, 4 or 8 */
+
+				if (at + w > size)
+					at = size - w;
+				memcpy(cur.buf + at, &v, w);
+			}
+		}
+		/*
+		 * Every other one sealed again (header and chunk hashes fixed
+		 * where they still can be), so that the damage reaches the
+		 * structure checks: those may accept it (a stored chunk's
+		 * pages changed), but must not overflow.
+		 */
+		if (i % 2)
+			t_reseal(&cur, &im);
+		changed = !(i % 2) && memcmp(cur.buf, im.buf, (size_t)size) != 0;
+		if (pwrite(fd, cur.buf, (size_t)size, 0) != (ssize_t)size)
+			break;
+		if (!t_check_fd(fd, why, sizeof(why)) && changed && !bad++)
+			snprintf(first, sizeof(first), "mutation %d accepted", i);
+	}
+	if (fd >= 0) {
+		close(fd);
+		unlink(path);
+	}
+	tap(i == T_FUZZ && !bad, "1500 randomly damaged images (half sealed again): the "
+	    "unsealed are each refused, and nothing overflows", first);
+	free(cur.buf);
+	free(im.buf);
+}
+
 static int run_tests(void)
 {
 	struct t_image im;
 	char why[256] = "";
 
-	printf("TAP version 13\n1..13\n");
+	printf("TAP version 13\n1..14\n");
 	t_build(&im);
 	tap(!t_check(&im, why, sizeof(why)), "a valid image passes every check", why);
 	free(im.buf);
@@ -317,6 +407,7 @@ static int run_tests(void)
 		  "checksum does not match");
 	t_refused("a page count the range table does not hold is refused", d_pages,
 		  "range table");
+	t_fuzz();
 	printf("# %d passed, %d failed\n", test_n - test_failed, test_failed);
 	return test_failed ? 1 : 0;
 }
