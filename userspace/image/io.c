@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <linux/fs.h>
@@ -88,5 +89,42 @@ int kjh_read_header(struct kjh_io *io, uint64_t off, struct kjh_header **hp,
 bad:
 	free(r);
 	free(h);
+	return ret;
+}
+
+void kjh_progress(const char *what, uint64_t done, uint64_t total, int *last)
+{
+	int pct = total ? (int)(done * 100 / total) : 100;
+
+	if (pct / 5 != *last / 5 || done == total) {
+		fprintf(stderr, "\rkjump: %s: %3d%% (%" PRIu64 " of %" PRIu64 " MiB)", what, pct,
+			done >> 20, total >> 20);
+		if (done == total)
+			fputc('\n', stderr);
+		*last = pct;
+	}
+}
+
+struct kjh_times kjh_t;
+uint64_t kjh_raw_chunks;
+
+double kjh_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* @n page-aligned buffers of @size each; -ENOMEM if any is missing (free them all). */
+int kjh_alloc_bufs(char **buf, int n, size_t size)
+{
+	int i, ret = 0;
+
+	for (i = 0; i < n; i++)
+		if (posix_memalign((void **)&buf[i], KJH_PAGE, size)) {
+			buf[i] = NULL;
+			ret = -ENOMEM;
+		}
 	return ret;
 }
