@@ -456,6 +456,30 @@ notrace void kjump_arch_nmi_cpu(unsigned int cpu)
 }
 
 /*
+ * The peer's panic path stands in for smp_ops.stop_other_cpus (peer.c
+ * says why); the kernel's own stays callable through this.
+ */
+static void (*kjump_stop_saved)(int wait);
+
+void kjump_arch_stop_hook(void (*fn)(int wait))
+{
+	kjump_stop_saved = smp_ops.stop_other_cpus;
+	WRITE_ONCE(smp_ops.stop_other_cpus, fn);
+}
+
+void kjump_arch_stop_unhook(void (*fn)(int wait))
+{
+	/* Ours unless replaced since (nothing in the kernel does after boot). */
+	if (smp_ops.stop_other_cpus == fn)
+		WRITE_ONCE(smp_ops.stop_other_cpus, kjump_stop_saved);
+}
+
+notrace void kjump_arch_stop_cpus(int wait)
+{
+	kjump_stop_saved(wait);
+}
+
+/*
  * Between the stub's return and restore_processor_state() this CPU has
  * no per-CPU base or TSS of its own yet: no probe may land there.
  */
@@ -467,3 +491,4 @@ NOKPROBE_SYMBOL(kjump_arch_jump_dying);
 NOKPROBE_SYMBOL(kjump_arch_init_cpu);
 NOKPROBE_SYMBOL(kjump_arch_park_others);
 NOKPROBE_SYMBOL(kjump_arch_nmi_cpu);
+NOKPROBE_SYMBOL(kjump_arch_stop_cpus);

@@ -62,6 +62,9 @@ void kjump_arch_park_cpus(void);
 void kjump_arch_jump_dying(struct kjump_ctx *c, unsigned long entry);
 void kjump_arch_park_others(void);
 void kjump_arch_nmi_cpu(unsigned int cpu);
+void kjump_arch_stop_hook(void (*fn)(int wait));
+void kjump_arch_stop_unhook(void (*fn)(int wait));
+void kjump_arch_stop_cpus(int wait);
 const char *kjump_arch_unsupported(void);
 
 /*

@@ -38,7 +38,6 @@
 #include <linux/slab.h>
 #include <asm/irqflags.h>
 #include <asm/nmi.h>
-#include <asm/smp.h>
 #include "kjump.h"
 
 /*
@@ -62,8 +61,6 @@ static unsigned long kjump_panic_entry;
 static int kjump_handoff;
 /* NMIs our handler saw on each CPU during a hand-over: what the failure says. */
 static atomic_t kjump_handoff_nmis[2];
-/* The kernel's smp_ops.stop_other_cpus, while ours stands in for it. */
-static void (*kjump_stop_saved)(int wait);
 /* A panic on another CPU than CPU 0 left the others running for us. */
 static bool kjump_stop_deferred;
 
@@ -174,7 +171,7 @@ static void kjump_stop_other_cpus(int wait)
 		WRITE_ONCE(kjump_stop_deferred, true);
 		return;
 	}
-	kjump_stop_saved(wait);
+	kjump_arch_stop_cpus(wait);
 }
 
 /* A panic that does not go back: stop the CPUs the panic left running. */
@@ -182,7 +179,7 @@ static void kjump_stop_now(void)
 {
 	if (READ_ONCE(kjump_stop_deferred)) {
 		WRITE_ONCE(kjump_stop_deferred, false);
-		kjump_stop_saved(0);
+		kjump_arch_stop_cpus(0);
 	}
 }
 
@@ -329,8 +326,7 @@ static int kjump_panic_arm(void)
 		unregister_nmi_handler(NMI_LOCAL, "kjump");
 		return ret;
 	}
-	kjump_stop_saved = smp_ops.stop_other_cpus;
-	WRITE_ONCE(smp_ops.stop_other_cpus, kjump_stop_other_cpus);
+	kjump_arch_stop_hook(kjump_stop_other_cpus);
 	WRITE_ONCE(kjump.peer_armed, true);
 	return 0;
 }
@@ -340,9 +336,7 @@ static void kjump_panic_disarm(void)
 	if (!kjump.peer_armed)
 		return;
 	WRITE_ONCE(kjump.peer_armed, false);
-	/* Ours unless replaced since (nothing in the kernel does after boot). */
-	if (smp_ops.stop_other_cpus == kjump_stop_other_cpus)
-		WRITE_ONCE(smp_ops.stop_other_cpus, kjump_stop_saved);
+	kjump_arch_stop_unhook(kjump_stop_other_cpus);
 	atomic_notifier_chain_unregister(&panic_notifier_list, &kjump_panic_nb);
 	unregister_nmi_handler(NMI_LOCAL, "kjump");
 }
